@@ -1,0 +1,44 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+:
+#   make run    create .venv, install the pinned dependencies, run the workflow on the
+#               bundled SYNTHETIC demo cohorts with all cores, print where the report is
+#   make test   same environment, run the whole test suite
+# Options: make run CONFIG=path/to/your.yaml CORES=8   |   make test PYTEST_ARGS="-k survival"
+
+PYTHON ?= python3
+VENV   ?= .venv
+CORES  ?= all
+CONFIG ?=
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install bench report-zip lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)
+	@echo ""
+	@echo "Report written to: $(CURDIR)/results/report/index.html"
+
+report-zip: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),) \
+		--report results/report/snakemake_report.zip
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py --out docs/benchmarks.md
+
+clean:
+	rm -rf results .snakemake

@@ -1,0 +1,194 @@
+"""Cohort sheet parsing and semantic configuration checks.
+
+JSON-schema validation (types, enums, defaults) is done by Snakemake's
+``validate`` in ``workflow/rules/common.smk``; this module does what a schema
+cannot: cross-references (primary signature exists, contrasts name known
+cohorts and signatures), file existence, conflicting values, and the small
+``key=value`` mini-syntax of the cohort sheet. Every problem raises
+:class:`~mitoscore.errors.InputError` naming the file, row/column and fix.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import InputError
+
+BOOL_COLUMNS = {"allow_unmatched", "round_estimated"}
+INT_COLUMNS = {"id_prefix_length"}
+
+
+def parse_list(text: str | None) -> list[str]:
+    """'age, sex,eln2017' -> ['age', 'sex', 'eln2017'] (empty -> [])."""
+    if text is None:
+        return []
+    return [x.strip() for x in str(text).split(",") if x.strip()]
+
+
+def parse_mapping(text: str | None, *, file: str | None = None, column: str | None = None,
+                  row: int | None = None, as_int: bool = False) -> dict[str, Any]:
+    """'Dead=1,Alive=0' -> {'Dead': 1, 'Alive': 0}; '' -> {}.
+
+    Keys may contain '/' or spaces ('CR/CRi=1'); the last '=' separates key and value.
+    """
+    out: dict[str, Any] = {}
+    if text is None or not str(text).strip():
+        return out
+    for item in str(text).split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise InputError(f"'{item}' is not of the form key=value", file=file, column=column, row=row,
+                             fix="write the mapping as key=value pairs separated by commas, e.g. 'Dead=1,Alive=0'")
+        key, _, value = item.rpartition("=")
+        key, value = key.strip(), value.strip()
+        if as_int:
+            try:
+                value = int(value)
+            except ValueError:
+                raise InputError(f"value '{value}' of '{key}' is not an integer", file=file, column=column, row=row,
+                                 fix="map each label to 0 or 1, e.g. 'Dead=1,Alive=0'") from None
+        out[key] = value
+    return out
+
+
+def load_cohort_sheet(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Read the cohort sheet into a list of row dicts (empty cells omitted so schema defaults apply).
+
+    Booleans accept true/false/yes/no/1/0; integers are parsed. Duplicate cohort ids
+    and unknown columns are refused (with the nearest known column suggested).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("cohort sheet not found", file=str(path),
+                         fix="set `cohort_sheet` in the config to an existing TSV (see config/README.md)")
+    try:
+        df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment=None)
+    except pd.errors.EmptyDataError:
+        raise InputError("cohort sheet is empty", file=str(path),
+                         fix="add a header line and one row per cohort") from None
+    if df.empty:
+        raise InputError("cohort sheet has no cohort rows", file=str(path), fix="add one row per cohort")
+    if "cohort" not in df.columns:
+        raise InputError("missing column 'cohort'", file=str(path), column="cohort",
+                         fix="the first column must be `cohort` (the cohort id)")
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, rec in enumerate(df.to_dict("records"), start=2):  # line 1 = header
+        row: dict[str, Any] = {}
+        for key, value in rec.items():
+            key = str(key).strip()
+            value = str(value).strip()
+            if value == "" or value.upper() == "NA":
+                continue
+            if key in BOOL_COLUMNS:
+                low = value.lower()
+                if low not in {"true", "false", "yes", "no", "1", "0"}:
+                    raise InputError("expected true or false", file=str(path), column=key, row=i, value=value,
+                                     fix="write true or false")
+                row[key] = low in {"true", "yes", "1"}
+            elif key in INT_COLUMNS:
+                try:
+                    row[key] = int(value)
+                except ValueError:
+                    raise InputError("expected an integer", file=str(path), column=key, row=i, value=value,
+                                     fix="write a whole number") from None
+            else:
+                row[key] = value
+        cid = row.get("cohort", "")
+        if cid in seen:
+            raise InputError("duplicated cohort id", file=str(path), column="cohort", row=i, value=cid,
+                             fix="give every cohort a unique id")
+        seen.add(cid)
+        row["_line"] = i
+        rows.append(row)
+    return rows
+
+
+def nearest(name: str, options) -> str | None:
+    m = difflib.get_close_matches(name, list(options), n=1, cutoff=0.5)
+    return m[0] if m else None
+
+
+def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> None:
+    """Semantic checks that a JSON schema cannot express. Raises InputError."""
+    sig_names = [s["name"] for s in config["signatures"]]
+    dup = {n for n in sig_names if sig_names.count(n) > 1}
+    if dup:
+        raise InputError(f"signature names are duplicated: {sorted(dup)}", file=config_name, column="signatures",
+                         fix="give every signature a unique name")
+    for s in config["signatures"]:
+        p = s.get("gmt") or s.get("weights")
+        if not Path(p).exists():
+            raise InputError("signature file not found", file=config_name, column=f"signatures[{s['name']}]",
+                             value=p, fix="correct the path (relative to the directory Snakemake runs in)")
+    primary = config.get("primary_signature")
+    if primary not in sig_names:
+        raise InputError(f"primary_signature '{primary}' is not one of the configured signatures {sig_names}",
+                         file=config_name, column="primary_signature",
+                         fix=f"set it to one of {sig_names}" + (f" (did you mean '{nearest(primary, sig_names)}'?)"
+                                                               if nearest(primary, sig_names) else ""))
+    cut = config.get("cutpoint", {})
+    if cut.get("rule") == "fixed" and "value" not in cut:
+        raise InputError("cutpoint rule 'fixed' needs a value", file=config_name, column="cutpoint.value",
+                         fix="add cutpoint: {value: <z-score cut frozen from the discovery cohort>}")
+    if cut.get("rule") != "fixed" and "value" in cut:
+        raise InputError(f"cutpoint value given but rule is '{cut.get('rule')}' (conflicting settings)",
+                         file=config_name, column="cutpoint", fix="remove `value` or set rule: fixed")
+    ids = [c["cohort"] for c in cohorts]
+    for con in config.get("de", {}).get("contrasts", []):
+        if con.get("signature") and con["signature"] not in sig_names:
+            raise InputError(f"contrast '{con['name']}' uses unknown signature '{con['signature']}'",
+                             file=config_name, column="de.contrasts", fix=f"use one of {sig_names}")
+        for c in con.get("cohorts", []) or []:
+            if c not in ids:
+                raise InputError(f"contrast '{con['name']}' names unknown cohort '{c}'", file=config_name,
+                                 column="de.contrasts.cohorts",
+                                 fix=f"use cohort ids from {sheet_path}: {ids}"
+                                     + (f" (did you mean '{nearest(c, ids)}'?)" if nearest(c, ids) else ""))
+    names = [c["name"] for c in config.get("de", {}).get("contrasts", [])]
+    if len(set(names)) != len(names):
+        raise InputError("contrast names are duplicated", file=config_name, column="de.contrasts",
+                         fix="give every contrast a unique name")
+    for row in cohorts:
+        line = row.get("_line")
+        for key in ("counts", "clinical", "sample_sheet"):
+            p = row.get(key)
+            if p and not Path(p).exists():
+                raise InputError(f"cohort '{row['cohort']}': file not found", file=sheet_path, column=key, row=line,
+                                 value=p, fix="correct the path (relative to the directory Snakemake runs in)")
+        if row.get("reference_arm") and not row.get("treatment_column"):
+            raise InputError(f"cohort '{row['cohort']}': reference_arm is set but treatment_column is empty "
+                             "(conflicting settings)", file=sheet_path, column="treatment_column", row=line,
+                             fix="name the treatment column or clear reference_arm")
+        if row.get("response_coding") and not row.get("response_column"):
+            raise InputError(f"cohort '{row['cohort']}': response_coding is set but response_column is empty",
+                             file=sheet_path, column="response_column", row=line,
+                             fix="name the response column or clear response_coding")
+        parse_mapping(row.get("event_coding"), file=sheet_path, column="event_coding", row=line, as_int=True)
+        parse_mapping(row.get("response_coding"), file=sheet_path, column="response_coding", row=line, as_int=True)
+        parse_mapping(row.get("reference_levels"), file=sheet_path, column="reference_levels", row=line)
+
+
+def cohort_params(row: dict) -> dict:
+    """The parameters of one cohort as passed to its jobs (only this row: changing
+    another cohort's row never changes these params, so Snakemake's params trigger
+    does not cascade across cohorts)."""
+    return {k: v for k, v in sorted(row.items()) if not k.startswith("_")}
+
+
+def contrast_applies(contrast: dict, row: dict) -> bool:
+    """Whether a configured DE contrast is run for a cohort."""
+    if contrast.get("cohorts") and row["cohort"] not in contrast["cohorts"]:
+        return False
+    col = contrast.get("column")
+    if col == "response" and not row.get("response_column"):
+        return False
+    if col == "treatment" and not row.get("treatment_column"):
+        return False
+    return True

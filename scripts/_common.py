@@ -1,0 +1,41 @@
+"""Shared set-up for the rule entry points in scripts/.
+
+Snakemake puts this folder on sys.path; we add the repository root so that the
+``mitoscore`` package imports in every execution mode (local venv, conda envs,
+cluster jobs). Logging goes to the rule's log file; an exception is logged with
+its full message before it propagates (Snakemake then reports the rule failed).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def setup(snakemake) -> logging.Logger:
+    log_file = snakemake.log[0] if len(snakemake.log) else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
+                        force=True)
+    logging.captureWarnings(True)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    return logging.getLogger(f"mitoscore.{snakemake.rule}")
+
+
+def run(main, snakemake) -> None:
+    """Run ``main(snakemake, log)``; log any error (message first) and re-raise."""
+    log = setup(snakemake)
+    try:
+        main(snakemake, log)
+    except Exception as exc:  # noqa: BLE001 - logged and re-raised
+        log.error("%s failed: %s: %s", snakemake.rule, type(exc).__name__, exc)
+        raise

@@ -1,0 +1,30 @@
+"""Rule qc: library sizes, detected genes, PCA of VST, flagged outliers."""
+from _common import run
+
+
+def main(snakemake, log):
+    import pandas as pd
+
+    from mitoscore import plots, qc
+    from mitoscore.io import read_tsv, write_tsv
+
+    counts = pd.read_parquet(snakemake.input.counts)
+    vst = pd.read_parquet(snakemake.input.vst)
+    table = qc.qc_table(counts, vst)
+    write_tsv(table, snakemake.output.qc)
+    pca, explained = qc.pca(vst)
+    out = pca.reset_index().rename(columns={"index": "sample"})
+    out.columns = ["sample", *pca.columns]
+    write_tsv(out, snakemake.output.pca)
+    clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
+    color = clinical["treatment"] if "treatment" in clinical else None
+    outliers = table.loc[table["outlier"], "sample"].tolist()
+    cohort = snakemake.wildcards.cohort
+    plots.save_figure(plots.pca_plot(pca, explained, color_by=color, outliers=outliers,
+                                     title=f"{cohort}: PCA of VST (top 500 variable genes)"),
+                      snakemake.output.pca_plot)
+    plots.save_figure(plots.library_size_plot(table, title=f"{cohort}: library sizes"), snakemake.output.lib_plot)
+    log.info("QC: %d samples, %d flagged outliers", len(table), len(outliers))
+
+
+run(main, snakemake)  # noqa: F821

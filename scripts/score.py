@@ -1,0 +1,32 @@
+"""Rule score: per-cohort signature scores (+ comparators and sensitivity scores)."""
+from _common import run
+
+
+def main(snakemake, log):
+    import pandas as pd
+
+    from mitoscore import analysis, plots
+    from mitoscore.io import write_tsv
+    from mitoscore.signatures import load_signatures
+
+    expr = pd.read_parquet(snakemake.input.log2norm)
+    sigs = load_signatures(snakemake.params.signatures)
+    p = snakemake.params
+    result = analysis.score_cohort(
+        expr, sigs, alpha=p.scoring["alpha"], sensitivity=p.scoring["sensitivity"],
+        single_genes=p.scoring["single_genes"], gene_ratios=p.scoring["gene_ratios"],
+        cut_rule=p.cutpoint["rule"], cut_value=p.cutpoint.get("value"),
+        min_coverage=p.min_coverage, cohort=snakemake.wildcards.cohort,
+        signature_files={s["name"]: s.get("gmt") or s.get("weights") for s in p.signatures},
+    )
+    write_tsv(result.scores, snakemake.output.scores)
+    write_tsv(result.sensitivity, snakemake.output.sensitivity)
+    write_tsv(result.coverage, snakemake.output.coverage)
+    plots.save_figure(plots.score_distribution(result.scores, by="signature", value="z",
+                                               title=f"{snakemake.wildcards.cohort}: z-scored signature scores"),
+                      snakemake.output.plot)
+    for rec in result.coverage.itertuples():
+        log.info("%s: %d/%d genes present (%.1f%%)", rec.signature, rec.n_present, rec.n_genes, 100 * rec.fraction)
+
+
+run(main, snakemake)  # noqa: F821

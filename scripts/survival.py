@@ -1,0 +1,45 @@
+"""Rule survival: KM, log-rank, Cox (uni/multi/group), cox.zph, interaction, discrimination, response."""
+from _common import run
+
+
+def main(snakemake, log):
+    from mitoscore import analysis, plots
+    from mitoscore.config import parse_list, parse_mapping
+    from mitoscore.io import read_tsv, write_tsv
+
+    row = snakemake.params.cohort
+    s = snakemake.params.survival
+    scores = read_tsv(snakemake.input.scores, dtype={"sample": str})
+    clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
+    res = analysis.survival_cohort(
+        scores, clinical, primary=snakemake.params.primary,
+        covariates=parse_list(row.get("covariates")), reference_levels=parse_mapping(row.get("reference_levels")),
+        strata=parse_list(row.get("strata")), treatment=bool(row.get("treatment_column")),
+        reference_arm=row.get("reference_arm"), min_events=s["min_events"], min_epv=s["min_epv"],
+        horizons=s["horizons_months"], n_bootstrap=s["n_bootstrap"], seed=s["seed"],
+        cut_rule=snakemake.params.cutpoint["rule"])
+    out = snakemake.output
+    for name in ("cox", "logrank", "km", "km_median", "cox_zph", "interaction", "discrimination", "response",
+                 "maxstat", "power", "skipped"):
+        write_tsv(getattr(res, name), getattr(out, name))
+
+    cohort = snakemake.wildcards.cohort
+    for sig, path in zip(snakemake.params.signatures, out.km_plots):
+        km = res.km[res.km["signature"] == sig]
+        lr = res.logrank[res.logrank["signature"] == sig]
+        uni = res.cox[(res.cox["signature"] == sig) & (res.cox["model"] == "univariable")]
+        note = None
+        if len(uni):
+            u = uni.iloc[0]
+            note = f"HR per SD {u.hr:.2f} ({u.ci_lower:.2f}-{u.ci_upper:.2f}), p={u.p:.2g}"
+        plots.save_figure(plots.km_plot(km, title=f"{cohort}: {sig} ({snakemake.params.cutpoint['rule']} split)",
+                                        logrank_p=float(lr["p"].iloc[0]) if len(lr) else None, annotation=note),
+                          path)
+    primary = snakemake.params.primary
+    pa = res.interaction[res.interaction["signature"] == primary]
+    plots.save_figure(plots.interaction_plot(pa, title=f"{cohort}: {primary} HR per SD by treatment arm"),
+                      out.interaction_plot)
+    log.info("survival: %d Cox rows, %d skipped models", len(res.cox), len(res.skipped))
+
+
+run(main, snakemake)  # noqa: F821

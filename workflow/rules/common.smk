@@ -1,0 +1,93 @@
+# Configuration and cohort-sheet loading, validation, wildcard constraints,
+# input functions and the target list. Nothing else.
+import re
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+sys.path.insert(0, workflow.basedir)  # the mitoscore package sits beside the Snakefile
+
+from mitoscore.config import (
+    check_config,
+    cohort_params,
+    contrast_applies,
+    load_cohort_sheet,
+)
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+COHORT_SHEET = config.get("cohort_sheet", "config/cohorts.tsv")
+_rows = load_cohort_sheet(COHORT_SHEET)
+for _row in _rows:
+    _line = _row.pop("_line")
+    validate(_row, schema="../schemas/cohorts.schema.yaml")
+    _row["_line"] = _line
+check_config(config, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+COHORTS = {r["cohort"]: r for r in _rows}
+COHORT_IDS = list(COHORTS)
+CONTRASTS = {c["name"]: c for c in config["de"]["contrasts"]}
+SIGNATURE_FILES = [s.get("gmt") or s.get("weights") for s in config["signatures"]]
+R = "results/cohorts/{cohort}"
+
+wildcard_constraints:
+    cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
+    contrast="|".join(map(re.escape, CONTRASTS)) if CONTRASTS else "NONE",
+
+
+def cohort_row(wildcards):
+    """Only this cohort's sheet row: editing another cohort never reruns this one."""
+    return cohort_params(COHORTS[wildcards.cohort])
+
+
+def contrasts_of(cohort):
+    return [n for n, c in CONTRASTS.items() if contrast_applies(c, COHORTS[cohort])]
+
+
+def cohort_inputs(wildcards):
+    row = COHORTS[wildcards.cohort]
+    files = {"counts": row["counts"], "clinical": row["clinical"]}
+    if row.get("sample_sheet"):
+        files["sample_sheet"] = row["sample_sheet"]
+    return files
+
+
+def de_inputs(wildcards):
+    files = {"counts": f"results/cohorts/{wildcards.cohort}/validated/counts.parquet",
+             "clinical": f"results/cohorts/{wildcards.cohort}/validated/clinical.tsv"}
+    if CONTRASTS[wildcards.contrast].get("signature"):
+        files["scores"] = f"results/cohorts/{wildcards.cohort}/scores.tsv"
+    return files
+
+
+def mem_mb(base, per_input_mb):
+    """Memory that scales with the size of a job's inputs (cluster submissions)."""
+    def _f(wildcards, input, attempt):
+        return int(base + per_input_mb * input.size_mb) * attempt
+    return _f
+
+
+def runtime_min(base, per_input_mb):
+    def _f(wildcards, input, attempt):
+        return int(base + per_input_mb * input.size_mb) * attempt
+    return _f
+
+
+def per_cohort_targets(cohort):
+    t = [
+        f"results/cohorts/{cohort}/qc/qc.tsv",
+        f"results/cohorts/{cohort}/scores.tsv",
+        f"results/cohorts/{cohort}/survival/cox.tsv",
+        f"results/cohorts/{cohort}/survival/random_null.tsv",
+    ]
+    t += [f"results/cohorts/{cohort}/de/{c}.tsv" for c in contrasts_of(cohort)]
+    return t
+
+
+def all_targets():
+    t = []
+    for c in COHORT_IDS:
+        t += per_cohort_targets(c)
+    t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
+          "results/report/index.html"]
+    return t

@@ -1,0 +1,27 @@
+# Stage 4: differential expression (pydeseq2, DESeq2-matching settings).
+
+
+rule de:
+    input:
+        unpack(de_inputs),
+    output:
+        table=R + "/de/{contrast}.tsv",
+        volcano=report(R + "/de/{contrast}_volcano.svg", category="{cohort}", subcategory="Differential expression",
+                       caption="../report/volcano.rst",
+                       labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "volcano"}),
+        ma=report(R + "/de/{contrast}_ma.svg", category="{cohort}", subcategory="Differential expression",
+                  caption="../report/ma.rst", labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "MA"}),
+    params:
+        contrast=lambda w: CONTRASTS[w.contrast],
+        de=lambda w: {k: v for k, v in config["de"].items() if k != "contrasts"},
+        cutpoint=config["cutpoint"],
+    log:
+        "results/logs/{cohort}/de_{contrast}.log",
+    threads: 2
+    resources:
+        mem_mb=mem_mb(2000, 40),
+        runtime=runtime_min(15, 2),
+    conda:
+        "../../envs/de.yaml"
+    script:
+        "../../scripts/de.py"

@@ -1,0 +1,29 @@
+# Stage 1: validate inputs, harmonise gene ids, standardise the clinical table.
+
+
+rule validate_inputs:
+    input:
+        unpack(cohort_inputs),
+    output:
+        counts=R + "/validated/counts.parquet",
+        clinical=R + "/validated/clinical.tsv",
+        flow=R + "/validated/flow.tsv",
+        gene_map=R + "/validated/gene_map.tsv",
+        checksums=R + "/validated/input_checksums.tsv",
+    params:
+        cohort=cohort_row,
+        keep_columns=lambda w: sorted(
+            {c["column"] for c in CONTRASTS.values()
+             if c.get("column") and c["column"] not in ("response", "treatment")}
+            | {v for c in CONTRASTS.values() for v in c.get("covariates", [])}
+        ),
+    log:
+        "results/logs/{cohort}/validate_inputs.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 12),
+        runtime=runtime_min(5, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/validate_inputs.py"

@@ -1,0 +1,32 @@
+# Stage 6: cross-cohort synthesis. The cohort list comes from the cohort sheet, so
+# a new row adds one input here (and this job reruns) without touching the
+# per-cohort outputs of finished cohorts.
+
+
+rule summary:
+    input:
+        cox=expand("results/cohorts/{cohort}/survival/cox.tsv", cohort=COHORT_IDS),
+        logrank=expand("results/cohorts/{cohort}/survival/logrank.tsv", cohort=COHORT_IDS),
+        interaction=expand("results/cohorts/{cohort}/survival/interaction.tsv", cohort=COHORT_IDS),
+    output:
+        hazard_ratios=report("results/summary/hazard_ratios.tsv", category="Meta-analysis",
+                             caption="../report/hazard_ratios.rst", labels={"table": "per-cohort hazard ratios"}),
+        meta=report("results/summary/meta_analysis.tsv", category="Meta-analysis",
+                    caption="../report/meta.rst", labels={"table": "random-effects meta-analysis"}),
+        loo="results/summary/leave_one_out.tsv",
+        forest=report("results/summary/forest.svg", category="Meta-analysis", caption="../report/forest.rst",
+                      labels={"figure": "forest plot"}),
+    params:
+        cohorts=COHORT_IDS,
+        meta=config["meta"],
+        primary=config["primary_signature"],
+    log:
+        "results/logs/summary.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/summary.py"

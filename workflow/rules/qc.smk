@@ -1,0 +1,47 @@
+# Stage 2: normalisation (size factors, log2 normalised, VST) and QC.
+
+
+rule normalise:
+    input:
+        counts=R + "/validated/counts.parquet",
+    output:
+        size_factors=R + "/expr/size_factors.tsv",
+        log2norm=R + "/expr/log2norm.parquet",
+        vst=R + "/expr/vst.parquet",
+    params:
+        inference=config["de"]["inference"],
+    log:
+        "results/logs/{cohort}/normalise.log",
+    threads: 2
+    resources:
+        mem_mb=mem_mb(1500, 30),
+        runtime=runtime_min(10, 1),
+    conda:
+        "../../envs/de.yaml"
+    script:
+        "../../scripts/normalise.py"
+
+
+rule qc:
+    input:
+        counts=R + "/validated/counts.parquet",
+        vst=R + "/expr/vst.parquet",
+        clinical=R + "/validated/clinical.tsv",
+    output:
+        qc=R + "/qc/qc.tsv",
+        pca=R + "/qc/pca.tsv",
+        pca_plot=report(R + "/qc/pca.svg", category="{cohort}", subcategory="QC",
+                        caption="../report/pca.rst", labels={"cohort": "{cohort}", "figure": "PCA of VST"}),
+        lib_plot=report(R + "/qc/library_sizes.svg", category="{cohort}", subcategory="QC",
+                        caption="../report/library_sizes.rst",
+                        labels={"cohort": "{cohort}", "figure": "library sizes"}),
+    log:
+        "results/logs/{cohort}/qc.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 20),
+        runtime=runtime_min(5, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/qc.py"

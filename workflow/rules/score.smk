@@ -1,0 +1,60 @@
+# Stage 3: signature scores per cohort (ssGSEA per signature, weighted sums,
+# single-gene comparators, sensitivity scores) and the random-gene-set null.
+
+
+rule score:
+    input:
+        log2norm=R + "/expr/log2norm.parquet",
+        gene_map=R + "/validated/gene_map.tsv",
+        signatures=SIGNATURE_FILES,
+    output:
+        scores=R + "/scores.tsv",
+        sensitivity=R + "/scores_sensitivity.tsv",
+        coverage=R + "/signature_coverage.tsv",
+        plot=report(R + "/scores.svg", category="{cohort}", subcategory="Scores",
+                    caption="../report/scores.rst", labels={"cohort": "{cohort}", "figure": "score distributions"}),
+    params:
+        signatures=config["signatures"],
+        scoring=config["scoring"],
+        cutpoint=config["cutpoint"],
+        min_coverage=config["min_signature_coverage"],
+        gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
+    log:
+        "results/logs/{cohort}/score.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 10),
+        runtime=runtime_min(5, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/score.py"
+
+
+rule random_null:
+    input:
+        log2norm=R + "/expr/log2norm.parquet",
+        clinical=R + "/validated/clinical.tsv",
+        scores=R + "/scores.tsv",
+        signatures=SIGNATURE_FILES,
+    output:
+        null=R + "/survival/random_null.tsv",
+        summary=R + "/survival/random_null_summary.tsv",
+        plot=report(R + "/survival/random_null.svg", category="{cohort}", subcategory="Random-signature null",
+                    caption="../report/random_null.rst",
+                    labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
+    params:
+        signatures=config["signatures"],
+        null=config["null"],
+        scoring=config["scoring"],
+        survival=config["survival"],
+    log:
+        "results/logs/{cohort}/random_null.log",
+    threads: 2
+    resources:
+        mem_mb=mem_mb(1500, 20),
+        runtime=runtime_min(10, 1),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/random_null.py"
