@@ -20,6 +20,17 @@ import pandas as pd
 FLOAT_FORMAT = "%.10g"  # fixed float formatting: byte-identical reruns
 
 
+def _umask_mode() -> int:
+    """Default file mode (0666 minus the umask), as open() would create it.
+
+    mkstemp creates 0600 files; outputs on shared HPC storage must be readable by
+    the group like any other file, so the temporary file gets the normal mode.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator:
     """Open a temporary file next to ``path``; rename it over ``path`` on success.
@@ -30,6 +41,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, _umask_mode())
     try:
         with open(tmp, mode, **kwargs) as fh:
             yield fh
@@ -50,6 +62,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, _umask_mode())
     try:
         yield Path(tmp)
         os.replace(tmp, path)
