@@ -1,0 +1,881 @@
+"""Report figures (matplotlib, non-interactive Agg backend).
+
+Every plotting function is pure: it takes the workflow's result tables
+(``pandas.DataFrame``) and returns a :class:`matplotlib.figure.Figure`; nothing is
+shown and nothing is written. :func:`save_figure` writes a figure atomically
+(via :func:`mitoscore.io.atomic_path`) as SVG, PNG or PDF with deterministic
+output (fixed ``svg.hashsalt``, no date / software metadata), so two runs give
+byte-identical files, and then closes it.
+
+Readability conventions (the report is read by clinicians and reviewers):
+
+* large fonts (:data:`STYLE`), every axis labelled with its unit;
+* one colour per risk group across the whole report (:data:`GROUP_COLORS`, red for
+  high, blue for low: a pair that stays distinguishable for deutan/protan colour
+  vision) and one per treatment arm (:data:`ARM_COLORS`, Okabe-Ito colours; arms
+  without a fixed colour get :data:`PALETTE` colours in sorted order);
+* hazard ratios are always drawn on a log axis with a reference line at 1.
+
+Figures are built with ``matplotlib.figure.Figure`` directly (not pyplot's global
+figure manager), so building many figures in one process does not leak memory.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import os
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Polygon  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+
+from .io import atomic_path  # noqa: E402
+
+__all__ = [
+    "GROUP_COLORS", "ARM_COLORS", "PALETTE", "GROUP_ORDER", "STYLE", "SVG_HASHSALT",
+    "group_color", "arm_colors", "format_p", "format_hr", "numbers_at_risk",
+    "default_risk_times", "empirical_percentile",
+    "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
+    "library_size_plot", "null_distribution_plot", "interaction_plot", "save_figure",
+]
+
+# --------------------------------------------------------------------------- style
+#: Risk-group colours, identical in every figure of the report.
+GROUP_COLORS: dict[str, str] = {
+    "high": "#C0392B",          # red
+    "low": "#2471A3",           # blue
+    "intermediate": "#7F8C8D",  # grey (tertiles / three groups)
+    "mid": "#7F8C8D",
+    "all": "#2C3E50",           # whole cohort, one curve
+}
+#: Display order of the known risk groups (boxplots left to right, KM legend).
+GROUP_ORDER: tuple[str, ...] = ("low", "intermediate", "mid", "high", "all")
+
+#: Treatment-arm colours (Okabe-Ito, colour-blind safe).
+ARM_COLORS: dict[str, str] = {
+    "intensive chemo": "#E69F00",  # orange
+    "VEN+AZA": "#009E73",          # bluish green
+    "VEN+AraC": "#CC79A7",         # reddish purple
+}
+#: Fixed fallback palette (Okabe-Ito without the colours above, then greys), used in
+#: sorted order for arms / levels without a fixed colour.
+PALETTE: tuple[str, ...] = ("#56B4E9", "#D55E00", "#0072B2", "#999999", "#000000",
+                            "#F0E442", "#8E44AD", "#16A085")
+
+_NEUTRAL = "#2C3E50"       # study squares, pooled diamond, non-grouped points
+_NONSIG = "#B3B6B7"        # non-significant genes
+_OUTLIER = "#D55E00"       # QC outliers (vermillion)
+_UP, _DOWN = GROUP_COLORS["high"], GROUP_COLORS["low"]
+
+#: Fixed salt for the SVG element ids: byte-identical SVGs across runs.
+SVG_HASHSALT = "mitoscore"
+
+#: rcParams applied while a figure is built (fonts are fixed at artist creation).
+STYLE: dict = {
+    "font.family": "DejaVu Sans",   # shipped with matplotlib: same glyphs everywhere
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 14,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 1.0,
+    "lines.linewidth": 2.0,
+    "figure.dpi": 100,
+    "svg.fonttype": "path",
+    "svg.hashsalt": SVG_HASHSALT,
+}
+
+
+def _styled(func):
+    """Build the figure under :data:`STYLE` without touching global rcParams."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+def _wrap(title: str, width: int = 70) -> str:
+    return "\n".join(textwrap.wrap(str(title), width)) if title else ""
+
+
+def _lookup(mapping: Mapping[str, str], name) -> str | None:
+    if name in mapping:
+        return mapping[name]
+    low = {str(k).lower(): v for k, v in mapping.items()}
+    return low.get(str(name).strip().lower())
+
+
+def group_color(name) -> str | None:
+    """Colour of a risk group: exact key of :data:`GROUP_COLORS`, case-insensitive key,
+    or a label whose last word is a key ("MitoScore high" -> high). None if unknown."""
+    c = _lookup(GROUP_COLORS, name)
+    if c is None:
+        words = str(name).replace("_", " ").split()
+        if words:
+            c = _lookup(GROUP_COLORS, words[-1])
+    return c
+
+
+def arm_colors(arms: Iterable) -> dict:
+    """Colours for treatment arms: :data:`ARM_COLORS` (case-insensitive) for the fixed
+    arms, :data:`PALETTE` in sorted order (of ``str(arm)``) for the others."""
+    arms = list(dict.fromkeys(arms))
+    out, rest = {}, []
+    for a in arms:
+        c = _lookup(ARM_COLORS, a)
+        if c is None:
+            rest.append(a)
+        else:
+            out[a] = c
+    for i, a in enumerate(sorted(rest, key=str)):
+        out[a] = PALETTE[i % len(PALETTE)]
+    return {a: out[a] for a in arms}
+
+
+def _level_colors(levels: Sequence, colors: Mapping | None = None) -> dict:
+    """Colours for arbitrary levels: explicit ``colors`` > group colour > arm colour >
+    :data:`PALETTE` in sorted order of the remaining levels."""
+    colors = dict(colors or {})
+    out, rest = {}, []
+    for lv in levels:
+        c = colors.get(lv) or group_color(lv) or _lookup(ARM_COLORS, lv)
+        if c is None:
+            rest.append(lv)
+        else:
+            out[lv] = c
+    for i, lv in enumerate(sorted(rest, key=str)):
+        out[lv] = PALETTE[i % len(PALETTE)]
+    return out
+
+
+def _order_levels(values: pd.Series) -> list:
+    """Categorical order if categorical; else known risk groups (:data:`GROUP_ORDER`), then
+    known arms (:data:`ARM_COLORS` order), then the rest sorted case-insensitively."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().unique())
+        return [c for c in values.cat.categories if c in present]
+    levels = list(pd.unique(values.dropna()))
+    rank = {g: i for i, g in enumerate(GROUP_ORDER)}
+    arm_rank = {a.lower(): i for i, a in enumerate(ARM_COLORS)}
+
+    def key(v):
+        k = str(v).strip().lower()
+        if k in rank:
+            return (0, rank[k], "")
+        if k in arm_rank:
+            return (1, arm_rank[k], "")
+        return (2, 0, str(v).lower() + "\0" + str(v))
+    return sorted(levels, key=key)
+
+
+# --------------------------------------------------------------------------- formatting
+def format_p(p: float | None, prefix: str = "p") -> str:
+    """'p < 0.001' below 0.001, else 2 significant digits without exponent ('p = 0.032')."""
+    if p is None or not np.isfinite(p):
+        return f"{prefix} = NA"
+    if p < 0.001:
+        return f"{prefix} < 0.001"
+    s = f"{p:.2g}"
+    if "e" in s:  # cannot happen for p >= 0.001, kept for safety
+        s = f"{p:.4f}"
+    return f"{prefix} = {s}"
+
+
+def format_hr(hr: float, lower: float, upper: float, digits: int = 2) -> str:
+    """'1.70 (1.22-2.36)'; 'NA' when the estimate is missing."""
+    if hr is None or not np.isfinite(hr):
+        return "NA"
+
+    def f(x):
+        return f"{x:.{digits}f}" if x is not None and np.isfinite(x) else "NA"
+    return f"{f(hr)} ({f(lower)}-{f(upper)})"
+
+
+_HR_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 0.8, 1.0, 1.25, 1.5, 2.0,
+             3.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _hr_ticks(a: float, b: float, n: int = 7) -> list[float]:
+    """Readable HR ticks inside [10^a, 10^b]: 1 first, then outwards, keeping at least
+    (b - a) / n decades between ticks."""
+    cand = [t for t in _HR_TICKS if a <= math.log10(t) <= b]
+    gap = (b - a) / n
+    keep = [1.0] if a <= 0 <= b else []
+    for t in sorted(cand, key=lambda t: (abs(math.log10(t)), t)):
+        if all(abs(math.log10(t) - math.log10(k)) >= gap for k in keep):
+            keep.append(t)
+    return sorted(keep)
+
+
+def _log_axis(ax, values: Iterable[float], pad: float = 0.08) -> None:
+    """Log x axis covering ``values`` and 1, with plain-number tick labels."""
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x) and x > 0] + [1.0])
+    lo, hi = np.log10(v.min()), np.log10(v.max())
+    span = max(hi - lo, np.log10(2.0))
+    ax.set_xscale("log")
+    a, b = lo - pad * span, hi + pad * span
+    ax.set_xlim(10 ** a, 10 ** b)
+    ax.set_xticks(_hr_ticks(a, b))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.axvline(1.0, color="#7F8C8D", lw=1.2, ls="--", zorder=0)
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+def default_risk_times(max_time: float, step: float = 12.0, max_ticks: int = 12) -> list[float]:
+    """0, 12, 24, ... up to ``max_time``; the step is a multiple of 12 chosen so that
+    at most ``max_ticks`` columns are drawn (long follow-up stays readable)."""
+    if not np.isfinite(max_time) or max_time <= 0:
+        return [0.0]
+    k = 1
+    while max_time / (step * k) + 1 > max_ticks:
+        k += 1
+    s = step * k
+    return [float(t) for t in np.arange(0.0, max_time + 1e-9, s)]
+
+
+def numbers_at_risk(km: pd.DataFrame, times: Sequence[float], groups: Sequence | None = None) -> pd.DataFrame:
+    """Numbers at risk per group (rows) at ``times`` (columns), as R's
+    ``summary(survfit, times=)``: n_risk of the first row with ``time >= t``, 0 after the
+    last time of the group. At t = 0 this is the group size."""
+    groups = _order_levels(km["group"]) if groups is None else list(groups)
+    out = {}
+    for g in groups:
+        d = km.loc[km["group"] == g].sort_values("time", kind="mergesort")
+        tt = d["time"].to_numpy(float)
+        nr = d["n_risk"].to_numpy(float)
+        row = []
+        for t in times:
+            i = np.searchsorted(tt, t, side="left")  # first index with time >= t
+            row.append(int(nr[i]) if i < len(tt) else 0)
+        out[g] = row
+    return pd.DataFrame.from_dict(out, orient="index", columns=list(times))
+
+
+@_styled
+def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=None,
+            logrank_p: float | None = None, annotation: str | None = None, colors=None,
+            ylabel: str = "Survival probability") -> Figure:
+    """Kaplan-Meier curves with 95% CI bands, censor ticks and a numbers-at-risk table.
+
+    ``km`` is the survfit summary table (``group, time, n_risk, n_event, n_censor, surv,
+    lower, upper``; one row per distinct event/censor time per group). S(0) = 1 is
+    prepended; curves are right-continuous steps; the CI band (alpha 0.15) follows the
+    same steps (missing CI limits leave a gap). ``+`` marks times with censoring.
+    The legend gives n (group size) and events per group. ``logrank_p`` is printed as
+    'Log-rank p = ...' and ``annotation`` (e.g. 'HR per SD 1.70 (1.22-2.36)') below it.
+    The risk table (second axes, label ``"risk_table"``) reports
+    :func:`numbers_at_risk` at ``risk_times`` (default :func:`default_risk_times`).
+    """
+    need = {"group", "time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"}
+    missing = need - set(km.columns)
+    if missing:
+        raise ValueError(f"km table lacks columns {sorted(missing)}")
+    groups = _order_levels(km["group"])
+    cols = _level_colors(groups, colors)
+    max_time = float(km["time"].max()) if len(km) else 0.0
+    times = default_risk_times(max_time) if risk_times is None else [float(t) for t in risk_times]
+    risk = numbers_at_risk(km, times, groups)
+
+    ng = max(len(groups), 1)
+    fig = Figure(figsize=(9, 6.2 + 0.38 * ng), layout="constrained")
+    gs = fig.add_gridspec(2, 1, height_ratios=[6.0, 0.75 + 0.38 * ng])
+    ax = fig.add_subplot(gs[0])
+    axr = fig.add_subplot(gs[1], sharex=ax)
+    axr.set_label("risk_table")
+    ax.set_label("km")
+
+    handles = []
+    for g in groups:
+        d = km.loc[km["group"] == g].sort_values("time", kind="mergesort")
+        c = cols[g]
+        t = np.r_[0.0, d["time"].to_numpy(float)]
+        s = np.r_[1.0, d["surv"].to_numpy(float)]
+        lo = np.r_[1.0, d["lower"].to_numpy(float)]
+        hi = np.r_[1.0, d["upper"].to_numpy(float)]
+        ax.step(t, s, where="post", color=c, lw=2.2, zorder=3)
+        ax.fill_between(t, lo, hi, step="post", color=c, alpha=0.15, lw=0, zorder=1)
+        cen = d["n_censor"].to_numpy(float) > 0
+        if cen.any():
+            ax.plot(d["time"].to_numpy(float)[cen], d["surv"].to_numpy(float)[cen], ls="none",
+                    marker="+", ms=9, mew=1.6, color=c, zorder=4)
+        n = int(d["n_risk"].iloc[0]) if len(d) else 0
+        ev = int(d["n_event"].sum())
+        handles.append(Line2D([], [], color=c, lw=2.5, label=f"{g} (n = {n}, {ev} events)"))
+
+    right = max([max_time, *times]) if times else max_time
+    right = right if right > 0 else 1.0
+    ax.set_xlim(-0.02 * right, right * 1.03)
+    ax.set_ylim(-0.02, 1.03)
+    ax.set_xticks(times)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(_wrap(title), loc="left")
+    ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
+    if handles:
+        handles.append(Line2D([], [], ls="none", marker="+", ms=9, mew=1.6, color="#555555",
+                              label="censored"))
+        ax.legend(handles=handles, loc="upper right")
+    lines = []
+    if logrank_p is not None:
+        lines.append(format_p(logrank_p, "Log-rank p"))
+    if annotation:
+        lines.append(str(annotation))
+    if lines:
+        ax.text(0.02, 0.03, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom",
+                fontsize=13, gid="km-annotation",
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="none", alpha=0.85))
+
+    # numbers-at-risk table
+    for j, g in enumerate(groups):
+        y = ng - 1 - j
+        for t in times:
+            axr.text(t, y, str(int(risk.loc[g, t])), ha="center", va="center", fontsize=12,
+                     color=cols[g], gid=f"risk|{g}|{t:g}")
+    axr.set_ylim(-0.6, ng - 0.4)
+    axr.set_yticks([ng - 1 - j for j in range(ng)], [str(g) for g in groups])
+    for lab, g in zip(axr.get_yticklabels(), groups):
+        lab.set_color(cols[g])
+        lab.set_fontweight("bold")
+    axr.tick_params(axis="y", length=0)
+    axr.tick_params(axis="x", which="both", bottom=False, labelbottom=False)
+    for sp in axr.spines.values():
+        sp.set_visible(False)
+    axr.set_title("Number at risk", loc="left", fontsize=12, fontweight="bold")
+    return fig
+
+
+# --------------------------------------------------------------------------- forest plots
+def _table_layout(nrows: int, *, extra_cols: int = 0, width: float = 11.0):
+    """Label column | interval axes | text column, sharing y (row 0 at the top)."""
+    fig = Figure(figsize=(width, 1.9 + 0.45 * nrows), layout="constrained")
+    gs = fig.add_gridspec(1, 3, width_ratios=[3.2, 4.3, 2.4 + 0.9 * extra_cols], wspace=0.01)
+    ax_lab = fig.add_subplot(gs[0])
+    ax = fig.add_subplot(gs[1], sharey=ax_lab)
+    ax_txt = fig.add_subplot(gs[2], sharey=ax_lab)
+    for a in (ax_lab, ax_txt):
+        a.set_xlim(0, 1)
+        a.set_axis_off()
+    ax_lab.set_label("labels")
+    ax.set_label("intervals")
+    ax_txt.set_label("estimates")
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", left=False, labelleft=False)
+    ax.set_ylim(-0.5 - 0.0, nrows + 0.4)  # caller may extend
+    return fig, ax_lab, ax, ax_txt
+
+
+def _ci_row(ax, y, est, lo, hi, *, color, size=80.0, gid=None):
+    if np.isfinite(lo) and np.isfinite(hi):
+        ax.plot([lo, hi], [y, y], color=color, lw=1.8, solid_capstyle="butt", zorder=2)
+    if np.isfinite(est):
+        ax.scatter([est], [y], s=size, marker="s", color=color, zorder=3, gid=gid, linewidths=0)
+
+
+@_styled
+def forest_plot(df: pd.DataFrame, *, estimate: str = "hr", lower: str = "ci_lower", upper: str = "ci_upper",
+                label: str = "label", pooled: dict | None = None, prediction: tuple | None = None,
+                title: str, xlabel: str = "Hazard ratio (log scale)", weights=None) -> Figure:
+    """Forest plot: one row per study (top to bottom in ``df`` order) + the pooled estimate.
+
+    Squares at the estimate (area proportional to ``weights``: a column name, an array,
+    or None = column ``weight`` if present, else equal), horizontal 95% CI lines, a
+    log x axis with a reference line at 1, a diamond for ``pooled`` (dict with ``hr``,
+    ``ci_lower``, ``ci_upper``, ``label``; optional ``text`` with heterogeneity, e.g.
+    'I2 = 35%, tau2 = 0.02', printed under the pooled row), and the prediction interval
+    ``(lower, upper)`` as a grey bar through the diamond (metafor ``addpred``). The right
+    column prints 'HR (95% CI)' per row (and the weight in %, when weights are given).
+    Row label texts carry gid ``forest-label``; the pooled one ``forest-label-pooled``.
+    """
+    d = df.reset_index(drop=True)
+    n = len(d)
+    est = d[estimate].to_numpy(float)
+    lo = d[lower].to_numpy(float)
+    hi = d[upper].to_numpy(float)
+    labels = d[label].astype(str).tolist() if label in d.columns else [str(i) for i in d.index]
+
+    if weights is None and "weight" in d.columns:
+        weights = "weight"
+    if isinstance(weights, str):
+        w = d[weights].to_numpy(float)
+    elif weights is not None:
+        w = np.asarray(weights, dtype=float)
+    else:
+        w = None
+    if w is not None:
+        w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+        wpct = 100 * w / w.sum() if w.sum() > 0 else np.full(n, np.nan)
+        wmax = w.max() if w.max() > 0 else 1.0
+        sizes = 40 + 260 * w / wmax
+    else:
+        wpct = None
+        sizes = np.full(n, 90.0)
+
+    het = (pooled or {}).get("text")
+    nrows = n + (1 if pooled else 0)
+    fig, ax_lab, ax, ax_txt = _table_layout(nrows + (1 if het else 0), extra_cols=1 if wpct is not None else 0)
+    ys = [nrows - 1 - i for i in range(n)]  # studies top-down; pooled at y = 0
+
+    hdr_y = nrows - 0.15
+    ax_lab.text(0.0, hdr_y, "Study", ha="left", va="bottom", fontweight="bold")
+    ax_txt.text(0.05, hdr_y, "HR (95% CI)", ha="left", va="bottom", fontweight="bold")
+    if wpct is not None:
+        ax_txt.text(0.98, hdr_y, "Weight", ha="right", va="bottom", fontweight="bold")
+
+    for i, y in enumerate(ys):
+        ax_lab.text(0.0, y, labels[i], ha="left", va="center", gid="forest-label")
+        _ci_row(ax, y, est[i], lo[i], hi[i], color=_NEUTRAL, size=sizes[i], gid="forest-study")
+        txt = format_hr(est[i], lo[i], hi[i]) if np.isfinite(est[i]) else "not estimable"
+        ax_txt.text(0.05, y, txt, ha="left", va="center", gid="forest-estimate")
+        if wpct is not None:
+            ax_txt.text(0.98, y, "" if not np.isfinite(wpct[i]) else f"{wpct[i]:.1f}%",
+                        ha="right", va="center")
+
+    xs = [*est, *lo, *hi]
+    if pooled:
+        y = 0.0
+        if n:
+            ax.axhline(0.5, color="#BDC3C7", lw=0.8)
+            ax_lab.axhline(0.5, color="#BDC3C7", lw=0.8)
+            ax_txt.axhline(0.5, color="#BDC3C7", lw=0.8)
+        ph, pl, pu = (float(pooled.get(k, np.nan)) for k in ("hr", "ci_lower", "ci_upper"))
+        if prediction is not None:
+            a, b = (float(x) for x in prediction)
+            if np.isfinite(a) and np.isfinite(b):
+                ax.plot([a, b], [y, y], color="#95A5A6", lw=3, solid_capstyle="butt", zorder=2,
+                        gid="forest-prediction")
+                ax.plot([a, a], [y - 0.15, y + 0.15], color="#95A5A6", lw=2, zorder=2)
+                ax.plot([b, b], [y - 0.15, y + 0.15], color="#95A5A6", lw=2, zorder=2)
+                xs += [a, b]
+        if all(np.isfinite([ph, pl, pu])):
+            ax.add_patch(Polygon([(pl, y), (ph, y + 0.3), (pu, y), (ph, y - 0.3)], closed=True,
+                                 fc=_NEUTRAL, ec=_NEUTRAL, zorder=4, gid="forest-pooled"))
+            xs += [ph, pl, pu]
+        ax_lab.text(0.0, y, str(pooled.get("label", "Pooled")), ha="left", va="center",
+                    fontweight="bold", gid="forest-label-pooled")
+        ptxt = format_hr(ph, pl, pu)
+        if prediction is not None and all(np.isfinite(prediction)):
+            ptxt += f"\nPI {prediction[0]:.2f}-{prediction[1]:.2f}"
+        ax_txt.text(0.05, y, ptxt, ha="left", va="center", fontweight="bold", gid="forest-estimate-pooled")
+        if wpct is not None:
+            ax_txt.text(0.98, y, "100%", ha="right", va="center", fontweight="bold")
+        if het:
+            ax_lab.text(0.0, -1.0, str(het), ha="left", va="center", fontsize=11, color="#444444",
+                        gid="forest-heterogeneity")
+    lowest = -1.5 if het else -0.6
+    ax.set_ylim(lowest, nrows + 0.45)
+    _log_axis(ax, xs)
+    ax.set_xlabel(xlabel)
+    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+@_styled
+def interaction_plot(per_arm: pd.DataFrame, *, title: str, p_interaction: float | None = None,
+                     xlabel: str = "Hazard ratio per SD (log scale)", colors=None) -> Figure:
+    """Per-arm hazard ratio per SD with 95% CI (``per_arm``: arm, hr, ci_lower, ci_upper,
+    n, events; rows drawn top-down in table order), coloured by :func:`arm_colors`,
+    log x axis with reference line at 1; ``p_interaction`` printed under the rows."""
+    d = per_arm.reset_index(drop=True)
+    arms = d["arm"].tolist()
+    cols = arm_colors(arms)
+    if colors:
+        cols.update({k: v for k, v in colors.items() if k in cols})
+    n = len(d)
+    fig, ax_lab, ax, ax_txt = _table_layout(n + (1 if p_interaction is not None else 0), width=11.0)
+    hdr_y = n - 0.15 + (1 if p_interaction is not None else 0)
+    off = 1 if p_interaction is not None else 0
+    ax_lab.text(0.0, hdr_y, "Treatment arm", ha="left", va="bottom", fontweight="bold")
+    ax_txt.text(0.05, hdr_y, "HR per SD (95% CI)", ha="left", va="bottom", fontweight="bold")
+    xs = []
+    for i, r in d.iterrows():
+        y = n - 1 - i + off
+        c = cols[r["arm"]]
+        h, lo, hi = float(r["hr"]), float(r["ci_lower"]), float(r["ci_upper"])
+        _ci_row(ax, y, h, lo, hi, color=c, size=110, gid="interaction-arm")
+        xs += [h, lo, hi]
+        nn = "NA" if pd.isna(r.get("n")) else int(r["n"])
+        ee = "NA" if pd.isna(r.get("events")) else int(r["events"])
+        ax_lab.text(0.0, y, f"{r['arm']}\n(n = {nn}, {ee} events)", ha="left", va="center",
+                    color=c, fontweight="bold", linespacing=1.1, gid="interaction-label")
+        ax_txt.text(0.05, y, format_hr(h, lo, hi) if np.isfinite(h) else "not estimable",
+                    ha="left", va="center", gid="interaction-estimate")
+    if p_interaction is not None:
+        ax_lab.text(0.0, 0.0, format_p(p_interaction, "Interaction p"), ha="left", va="center",
+                    fontsize=12, color="#444444", gid="interaction-p")
+    ax.set_ylim(-0.6, n + off + 0.45)
+    _log_axis(ax, xs)
+    ax.set_xlabel(xlabel)
+    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- DE plots
+def _sig_mask(de: pd.DataFrame, alpha: float, lfc_threshold: float = 0.0) -> np.ndarray:
+    padj = pd.to_numeric(de["padj"], errors="coerce").to_numpy(float)
+    lfc = pd.to_numeric(de["log2FoldChange"], errors="coerce").to_numpy(float)
+    return (np.nan_to_num(padj, nan=np.inf) < alpha) & (np.abs(np.nan_to_num(lfc, nan=0.0)) > lfc_threshold)
+
+
+def _repel_labels(ax, pts: list[tuple[str, float, float]], xlim, ylim, *, side: int, min_gap: float = 0.045):
+    """Place gene labels on one side of their points with a vertical de-overlap in axes
+    fraction; a thin leader line joins label and point. Deterministic."""
+    x0, x1 = xlim
+    y0, y1 = ylim
+    placed = []
+    for name, x, y in sorted(pts, key=lambda p: (-p[2], p[0])):
+        fx = (x - x0) / (x1 - x0)
+        fy = (y - y0) / (y1 - y0)
+        ly = min(fy, 0.97)
+        for p in placed:
+            if abs(p - ly) < min_gap:
+                ly = p - min_gap
+        ly = max(ly, 0.02)
+        placed.append(ly)
+        lx = min(max(fx + 0.04 * side, 0.01), 0.99)
+        ax.annotate(name, xy=(x, y), xycoords="data", xytext=(lx, ly), textcoords="axes fraction",
+                    ha="left" if side > 0 else "right", va="center", fontsize=11, style="italic",
+                    arrowprops=dict(arrowstyle="-", color="#7F8C8D", lw=0.7, shrinkA=0, shrinkB=2),
+                    gid="gene-label")
+
+
+@_styled
+def volcano_plot(de: pd.DataFrame, *, alpha: float = 0.1, lfc_threshold: float = 0.0, label_top: int = 10,
+                 highlight: set[str] | None = None, title: str, xlabel: str = "log2 fold change") -> Figure:
+    """Volcano plot: log2 fold change vs -log10 p. Genes with padj < ``alpha`` and
+    |log2FC| > ``lfc_threshold`` are coloured (up: red, down: blue; missing padj =
+    not significant); the ``label_top`` significant genes with the smallest padj are
+    labelled; ``highlight`` genes (e.g. the signature) are outlined in black.
+    p = 0 is drawn at the smallest positive p in the table (so the point stays visible).
+    Scatter collections carry gids ``volcano-up``, ``volcano-down``, ``volcano-ns``,
+    ``volcano-highlight``.
+    """
+    d = de.copy()
+    d["pvalue"] = pd.to_numeric(d["pvalue"], errors="coerce")
+    d["log2FoldChange"] = pd.to_numeric(d["log2FoldChange"], errors="coerce")
+    d = d.loc[d["pvalue"].notna() & d["log2FoldChange"].notna()].reset_index(drop=True)
+    p = d["pvalue"].to_numpy(float)
+    pos = p[p > 0]
+    floor = pos.min() if pos.size else 1e-300
+    y = -np.log10(np.clip(p, floor, 1.0))
+    x = d["log2FoldChange"].to_numpy(float)
+    sig = _sig_mask(d, alpha, lfc_threshold)
+    up, down, ns = sig & (x > 0), sig & (x < 0), ~sig
+
+    fig = Figure(figsize=(9, 7), layout="constrained")
+    ax = fig.add_subplot()
+    big = len(d) > 3000
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="volcano-ns",
+               label=f"not significant (n = {int(ns.sum())})", zorder=1)
+    ax.scatter(x[up], y[up], s=18, color=_UP, linewidths=0, gid="volcano-up",
+               label=f"up, padj < {alpha:g} (n = {int(up.sum())})", zorder=2)
+    ax.scatter(x[down], y[down], s=18, color=_DOWN, linewidths=0, gid="volcano-down",
+               label=f"down, padj < {alpha:g} (n = {int(down.sum())})", zorder=2)
+    if highlight:
+        hl = d["gene"].astype(str).isin({str(g) for g in highlight}).to_numpy()
+        ax.scatter(x[hl], y[hl], s=40, facecolors="none", edgecolors="black", linewidths=1.2,
+                   gid="volcano-highlight", label=f"signature genes (n = {int(hl.sum())})", zorder=3)
+    if lfc_threshold > 0:
+        for v in (-lfc_threshold, lfc_threshold):
+            ax.axvline(v, color="#95A5A6", ls="--", lw=1, zorder=0)
+    ax.axvline(0, color="#D5D8DC", lw=0.8, zorder=0)
+
+    xm = float(np.nanmax(np.abs(x))) if x.size else 1.0
+    xm = xm if xm > 0 else 1.0
+    ym = float(np.nanmax(y)) if y.size else 1.0
+    ym = ym if ym > 0 else 1.0
+    xlim, ylim = (-1.35 * xm, 1.35 * xm), (0, ym * 1.1)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    if label_top and sig.any():
+        padj = pd.to_numeric(d["padj"], errors="coerce").to_numpy(float)
+        idx = np.flatnonzero(sig)
+        order = np.lexsort((d["gene"].astype(str).to_numpy()[idx], p[idx], padj[idx]))
+        top = idx[order[:label_top]]
+        g = d["gene"].astype(str).to_numpy()
+        _repel_labels(ax, [(g[i], x[i], y[i]) for i in top if x[i] > 0], xlim, ylim, side=+1)
+        _repel_labels(ax, [(g[i], x[i], y[i]) for i in top if x[i] <= 0], xlim, ylim, side=-1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("−log10 p-value")
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, markerscale=1.5)
+    return fig
+
+
+@_styled
+def ma_plot(de: pd.DataFrame, *, alpha: float = 0.1, title: str) -> Figure:
+    """MA plot: mean of normalised counts (baseMean, log10 axis) vs log2 fold change;
+    padj < ``alpha`` coloured (up red, down blue). Genes with baseMean <= 0 are dropped.
+    Scatter gids: ``ma-up``, ``ma-down``, ``ma-ns``."""
+    d = de.copy()
+    d["baseMean"] = pd.to_numeric(d["baseMean"], errors="coerce")
+    d["log2FoldChange"] = pd.to_numeric(d["log2FoldChange"], errors="coerce")
+    d = d.loc[(d["baseMean"] > 0) & d["log2FoldChange"].notna()].reset_index(drop=True)
+    x = d["baseMean"].to_numpy(float)
+    y = d["log2FoldChange"].to_numpy(float)
+    sig = _sig_mask(d, alpha)
+    up, down, ns = sig & (y > 0), sig & (y < 0), ~sig
+    fig = Figure(figsize=(9, 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    big = len(d) > 3000
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="ma-ns",
+               label=f"not significant (n = {int(ns.sum())})")
+    ax.scatter(x[up], y[up], s=16, color=_UP, linewidths=0, gid="ma-up",
+               label=f"up, padj < {alpha:g} (n = {int(up.sum())})")
+    ax.scatter(x[down], y[down], s=16, color=_DOWN, linewidths=0, gid="ma-down",
+               label=f"down, padj < {alpha:g} (n = {int(down.sum())})")
+    ax.axhline(0, color="#7F8C8D", lw=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("Mean of normalised counts (log10 scale)")
+    ax.set_ylabel("log2 fold change")
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, markerscale=1.5)
+    return fig
+
+
+# --------------------------------------------------------------------------- scores / QC
+@_styled
+def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", title: str, colors=None,
+                       ylabel: str | None = None, seed: int = 20240101) -> Figure:
+    """Box plot (median, IQR, whiskers 1.5 IQR, no fliers) + jittered points per level of
+    column ``by`` (order: categorical order, risk groups low -> high, else sorted);
+    jitter from ``numpy.random.default_rng(seed)``; tick labels show n per level."""
+    d = scores.loc[scores[by].notna(), [by, value]].copy()
+    d[value] = pd.to_numeric(d[value], errors="coerce")
+    d = d.loc[d[value].notna()]
+    levels = _order_levels(d[by])
+    cols = _level_colors(levels, colors)
+    rng = np.random.default_rng(seed)
+    fig = Figure(figsize=(max(5.5, 1.6 + 1.5 * len(levels)), 6.5), layout="constrained")
+    ax = fig.add_subplot()
+    data = [d.loc[d[by] == lv, value].to_numpy(float) for lv in levels]
+    pos = np.arange(1, len(levels) + 1)
+    if levels:
+        bp = ax.boxplot(data, positions=pos, widths=0.55, showfliers=False, patch_artist=True,
+                        medianprops=dict(color="black", lw=2), whiskerprops=dict(lw=1.4),
+                        capprops=dict(lw=1.4), manage_ticks=False)
+        for patch, lv in zip(bp["boxes"], levels):
+            patch.set_facecolor(cols[lv])
+            patch.set_alpha(0.25)
+            patch.set_edgecolor(cols[lv])
+            patch.set_linewidth(1.6)
+    for k, (lv, v) in enumerate(zip(levels, data)):
+        jit = rng.uniform(-0.17, 0.17, size=v.size)
+        ax.scatter(pos[k] + jit, v, s=22, color=cols[lv], alpha=0.75, linewidths=0, zorder=3,
+                   gid=f"strip|{lv}")
+    ax.set_xticks(pos, [f"{lv}\n(n = {len(v)})" for lv, v in zip(levels, data)])
+    ax.set_xlim(0.4, len(levels) + 0.6)
+    ax.set_xlabel(by.replace("_", " "))
+    ax.set_ylabel(ylabel or {"score": "Signature score (ssGSEA)", "z": "Signature score (z, SD units)",
+                             "es": "Enrichment score"}.get(value, value))
+    ax.set_title(_wrap(title, 50), loc="left")
+    ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
+    return fig
+
+
+def _sample_ids(pca: pd.DataFrame) -> pd.Index:
+    for c in ("sample", "sample_id"):
+        if c in pca.columns:
+            return pd.Index(pca[c].astype(str))
+    return pd.Index(pca.index.astype(str))
+
+
+def _pct(explained, key: str, pos: int) -> float:
+    ex = pd.Series(explained) if not isinstance(explained, pd.Series) else explained
+    v = ex.get(key, np.nan)
+    if pd.isna(v) and len(ex) > pos:
+        v = ex.iloc[pos]
+    v = float(v)
+    frac = pd.to_numeric(ex, errors="coerce").max() <= 1.0
+    return 100 * v if frac else v
+
+
+@_styled
+def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
+             outliers: Sequence[str] = (), title: str) -> Figure:
+    """PC1 vs PC2 (``pca``: columns PC1, PC2 and sample ids in column ``sample`` or the
+    index). ``explained``: variance explained per PC (keys 'PC1', 'PC2' or positional;
+    fractions if all <= 1, else percent) shown in the axis labels. ``color_by``
+    (indexed by sample id): categorical -> legend, numeric with > 8 levels -> viridis
+    colour bar; missing -> grey. ``outliers`` are ringed in black and labelled."""
+    ids = _sample_ids(pca)
+    x = pd.to_numeric(pca["PC1"], errors="coerce").to_numpy(float)
+    y = pd.to_numeric(pca["PC2"], errors="coerce").to_numpy(float)
+    fig = Figure(figsize=(8.5, 7), layout="constrained")
+    ax = fig.add_subplot()
+    if color_by is None:
+        ax.scatter(x, y, s=40, color=_NEUTRAL, alpha=0.8, linewidths=0, gid="pca-points")
+    else:
+        cb = pd.Series(color_by)
+        cb.index = cb.index.astype(str)
+        vals = cb.reindex(ids)
+        name = str(cb.name) if cb.name is not None else "group"
+        numeric = pd.api.types.is_numeric_dtype(vals) and vals.nunique() > 8
+        if numeric:
+            v = vals.to_numpy(float)
+            miss = ~np.isfinite(v)
+            sc = ax.scatter(x[~miss], y[~miss], c=v[~miss], cmap="viridis", s=40, linewidths=0,
+                            gid="pca-points")
+            if miss.any():
+                ax.scatter(x[miss], y[miss], s=40, color="#BDC3C7", linewidths=0, label="NA")
+                ax.legend(loc="best")
+            fig.colorbar(sc, ax=ax, label=name.replace("_", " "))
+        else:
+            levels = _order_levels(vals)
+            cols = _level_colors(levels)
+            for lv in levels:
+                m = (vals == lv).to_numpy()
+                ax.scatter(x[m], y[m], s=40, color=cols[lv], alpha=0.85, linewidths=0,
+                           label=f"{lv} (n = {int(m.sum())})", gid=f"pca-points|{lv}")
+            m = vals.isna().to_numpy()
+            if m.any():
+                ax.scatter(x[m], y[m], s=40, color="#BDC3C7", linewidths=0, label=f"NA (n = {int(m.sum())})")
+            ax.legend(title=name.replace("_", " "), loc="best")
+    out = [str(o) for o in outliers]
+    if out:
+        m = ids.isin(out)
+        ax.scatter(x[m], y[m], s=110, facecolors="none", edgecolors="black", linewidths=1.5,
+                   gid="pca-outliers", zorder=4)
+        for i in np.flatnonzero(m):
+            ax.annotate(ids[i], (x[i], y[i]), xytext=(7, 7), textcoords="offset points", fontsize=11,
+                        gid="pca-outlier-label")
+    ax.set_xlabel(f"PC1 ({_pct(explained, 'PC1', 0):.1f}% of variance)")
+    ax.set_ylabel(f"PC2 ({_pct(explained, 'PC2', 1):.1f}% of variance)")
+    ax.set_title(_wrap(title, 60), loc="left")
+    ax.axhline(0, color="#E5E7E9", lw=0.8, zorder=0)
+    ax.axvline(0, color="#E5E7E9", lw=0.8, zorder=0)
+    return fig
+
+
+def _as_bool(s: pd.Series) -> np.ndarray:
+    if s.dtype == bool:
+        return s.to_numpy()
+    return s.astype(str).str.strip().str.lower().isin({"true", "1", "yes", "t"}).to_numpy()
+
+
+@_styled
+def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
+    """Left: library sizes (millions of reads) sorted ascending, one dot per sample, with
+    the median dashed; right: detected genes (thousands) vs library size. QC outliers
+    (column ``outlier``) in vermillion and labelled. Sample names are shown on the x
+    axis when there are at most 40 samples."""
+    d = qc.copy()
+    d["sample"] = d["sample"].astype(str)
+    d["lib_m"] = pd.to_numeric(d["library_size"], errors="coerce") / 1e6
+    det_col = "detected_genes" if "detected_genes" in d.columns else "detected"  # qc.flag_outliers name
+    d["det_k"] = pd.to_numeric(d[det_col], errors="coerce") / 1e3
+    d["out"] = _as_bool(d["outlier"]) if "outlier" in d.columns else False
+    d = d.sort_values(["lib_m", "sample"], kind="mergesort").reset_index(drop=True)
+    fig = Figure(figsize=(13, 5.8), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    r = np.arange(1, len(d) + 1)
+    ok, out = ~d["out"].to_numpy(), d["out"].to_numpy()
+    ax1.scatter(r[ok], d["lib_m"][ok], s=30, color=_NEUTRAL, linewidths=0, gid="lib-ok",
+                label=f"passed QC (n = {int(ok.sum())})")
+    ax1.scatter(r[out], d["lib_m"][out], s=55, color=_OUTLIER, linewidths=0, gid="lib-outlier",
+                label=f"outlier (n = {int(out.sum())})")
+    med = float(d["lib_m"].median()) if len(d) else np.nan
+    if np.isfinite(med):
+        ax1.axhline(med, color="#7F8C8D", ls="--", lw=1.2, label=f"median {med:.1f} M")
+    if len(d) <= 40:
+        ax1.set_xticks(r, d["sample"], rotation=90, fontsize=10)
+        ax1.set_xlabel("Sample (sorted by library size)")
+    else:
+        ax1.set_xlabel(f"Samples sorted by library size (n = {len(d)})")
+    for i in np.flatnonzero(out):
+        ax1.annotate(d["sample"][i], (r[i], d["lib_m"][i]), xytext=(5, 5), textcoords="offset points",
+                     fontsize=10, color=_OUTLIER,
+                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    ax1.set_ylabel("Library size (million reads)")
+    ax1.set_ylim(bottom=0)
+    ax1.legend(loc="upper left")
+    ax2.scatter(d["lib_m"][ok], d["det_k"][ok], s=30, color=_NEUTRAL, linewidths=0)
+    ax2.scatter(d["lib_m"][out], d["det_k"][out], s=55, color=_OUTLIER, linewidths=0)
+    for i in np.flatnonzero(out):
+        ax2.annotate(d["sample"][i], (d["lib_m"][i], d["det_k"][i]), xytext=(5, 5),
+                     textcoords="offset points", fontsize=10, color=_OUTLIER,
+                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+    ax2.set_xlabel("Library size (million reads)")
+    ax2.set_ylabel("Detected genes (thousands)")
+    fig.suptitle(_wrap(title, 100), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- random-set null
+def empirical_percentile(null_values, x: float) -> float:
+    """Percent of the (finite) null values that are <= ``x``."""
+    v = np.asarray(null_values, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(100.0 * np.mean(v <= x)) if v.size else math.nan
+
+
+@_styled
+def null_distribution_plot(null_values: np.ndarray, observed: dict[str, float], *,
+                           xlabel: str = "|log HR| per SD", title: str) -> Figure:
+    """Histogram of the statistic over random size-matched gene sets with one vertical
+    line per observed signature, labelled with its value and empirical percentile
+    (:func:`empirical_percentile`) and the empirical p = (1 + #null >= x) / (1 + N)."""
+    v = np.asarray(null_values, dtype=float)
+    v = v[np.isfinite(v)]
+    fig = Figure(figsize=(9, 6), layout="constrained")
+    ax = fig.add_subplot()
+    obs = [(str(k), float(val)) for k, val in observed.items()]
+    finite_obs = [val for _, val in obs if np.isfinite(val)]
+    lo = min([*(v.tolist() or [0.0]), *finite_obs])
+    hi = max([*(v.tolist() or [1.0]), *finite_obs])
+    if hi <= lo:
+        hi = lo + 1.0
+    bins = np.linspace(lo, hi, 41) if v.size else 10
+    ax.hist(v, bins=bins, color="#BDC3C7", edgecolor="white", lw=0.6,
+            label=f"random gene sets (N = {v.size})", gid="null-hist")
+    sig_cols = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
+    for i, (name, val) in enumerate(obs):
+        if not np.isfinite(val):
+            continue
+        pct = empirical_percentile(v, val)
+        pemp = (1 + int(np.sum(v >= val))) / (1 + v.size)
+        ax.axvline(val, color=sig_cols[i % len(sig_cols)], lw=2.5, gid=f"observed|{name}",
+                   label=f"{name}: {val:.2f} (percentile {pct:.1f}; {format_p(pemp, 'empirical p')})")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Random gene sets (count)")
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
+    return fig
+
+
+# --------------------------------------------------------------------------- saving
+_METADATA = {"svg": {"Date": None}, "png": {"Software": None},
+             "pdf": {"CreationDate": None, "ModDate": None}}
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
+    """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
+    (fixed ``svg.hashsalt``, no date/software metadata: two runs give identical bytes),
+    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers."""
+    fmt = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
+    if fmt not in _METADATA:
+        raise ValueError(f"save_figure: unsupported figure format {fmt!r} for {path}; use .svg, .png or .pdf")
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
+            with atomic_path(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
+    finally:
+        plt.close(fig)
