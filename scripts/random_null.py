@@ -15,8 +15,8 @@ def main(snakemake, log):
     observed = read_tsv(snakemake.input.scores, dtype={"sample": str})
     sigs = load_signatures(p.signatures)
     null, summary = nullsets.random_null(
-        expr, clinical, observed, sigs, n_sets=p.null["n_random_sets"], seed=p.null["seed"],
-        match_expression=p.null["match_expression"], alpha=p.scoring["alpha"],
+        expr, clinical, observed, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
+        match_expression=p.random_sets["match_expression"], alpha=p.scoring["alpha"],
         single_genes=p.scoring["single_genes"])
     write_tsv(null, snakemake.output.null)
     write_tsv(summary, snakemake.output.summary)

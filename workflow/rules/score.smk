@@ -45,7 +45,7 @@ rule random_null:
                     labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
     params:
         signatures=config["signatures"],
-        null=config["null"],
+        random_sets=config["random_sets"],
         scoring=config["scoring"],
         survival=config["survival"],
     log:
