@@ -37,7 +37,8 @@ class ScoreResult:
 def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, alpha: float = 0.25,
                  sensitivity=("singscore", "mean_z"), single_genes=(), gene_ratios=(),
                  cut_rule: str = "median", cut_value: float | None = None, min_coverage: float = 0.8,
-                 cohort: str = "", signature_files: dict[str, str] | None = None) -> ScoreResult:
+                 cohort: str = "", signature_files: dict[str, str] | None = None,
+                 threads: int | None = 1) -> ScoreResult:
     """Score every signature in one cohort.
 
     * unweighted signatures: ssGSEA (GSVA 1.46 algorithm) normalised per signature by
@@ -78,7 +79,7 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
 
     sens_rows = []
     if sets:
-        norm, es = scores.ssgsea_independent(expr, sets, alpha=alpha)
+        norm, es = scores.ssgsea_independent(expr, sets, alpha=alpha, threads=threads)
         for name in sets:
             add(name, "ssgsea", norm.loc[name], es.loc[name])
             for method in sensitivity:

@@ -90,7 +90,8 @@ def cox_univariable_many(time, event, X, *, max_iter: int = 50, tol: float = 1e-
 def random_null(expr: pd.DataFrame, clinical: pd.DataFrame, observed: pd.DataFrame,
                 sigs: dict, *, n_sets: int = 1000, seed: int = 1,
                 match_expression: bool = True, alpha: float = 0.25,
-                single_genes=(), time_col="os_months", event_col="os_event") -> tuple[pd.DataFrame, pd.DataFrame]:
+                single_genes=(), time_col="os_months", event_col="os_event",
+                threads: int | None = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Random-gene-set null for every signature (and random single genes for single-gene comparators).
 
     ``observed`` is the cohort's scores table (sample, signature, kind, z). Returns
@@ -120,7 +121,7 @@ def random_null(expr: pd.DataFrame, clinical: pd.DataFrame, observed: pd.DataFra
             X = pd.DataFrame(mats, index=expr.columns)
         else:
             named = {f"R{k:05d}": s for k, s in enumerate(sets)}
-            norm, _ = scores_mod.ssgsea_independent(expr, named, alpha=alpha)
+            norm, _ = scores_mod.ssgsea_independent(expr, named, alpha=alpha, threads=threads)
             X = norm.T
         rows.append(_fit_null(name, "weighted_sum" if sig.weights else "ssgsea", len(present), X, t, e))
     rng = np.random.default_rng(seed + 1000)

@@ -292,3 +292,37 @@ def random_gene_sets(universe: list[str], size: int, n: int, seed: int, *,
                 k -= picked.size
         out.append(uarr[np.concatenate(chosen)].tolist())
     return out
+
+
+def harmonise_signatures(sigs: dict[str, Signature], mapping: dict[str, str | None]) -> dict[str, Signature]:
+    """Rename signature genes to current official symbols (``mapping``: old -> new or None).
+
+    Counts are harmonised to current HGNC symbols, so a gene set written with a
+    previous symbol (e.g. ``ATP5MD`` -> ``ATP5MK``, ``KIAA0125`` -> ``FAM30A``) must be
+    renamed the same way or the gene is silently lost. Unknown/ambiguous symbols
+    (mapping None) are kept as written (coverage then reports them missing).
+    Weights follow their gene; if two old symbols map to one gene the first wins.
+    """
+    out: dict[str, Signature] = {}
+    for name, sig in sigs.items():
+        new_genes = list(dict.fromkeys(mapping.get(g) or g for g in sig.genes))
+        weights = None
+        if sig.weights:
+            weights = {}
+            for g, w in sig.weights.items():
+                weights.setdefault(mapping.get(g) or g, w)
+        out[name] = Signature(name=sig.name, genes=new_genes, weights=weights, description=sig.description,
+                              source=sig.source)
+    return out
+
+
+def load_for_cohort(specs: list[dict], gene_ids: str) -> dict[str, Signature]:
+    """Load the configured signatures as a cohort needs them: renamed to current
+    symbols unless the cohort's gene ids are kept ``as_is``."""
+    sigs = load_signatures(specs)
+    if gene_ids == "as_is":
+        return sigs
+    from .genes import load_annotation, resolve_symbols
+
+    all_genes = sorted({g for s in sigs.values() for g in s.genes})
+    return harmonise_signatures(sigs, resolve_symbols(all_genes, load_annotation()))

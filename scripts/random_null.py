@@ -7,17 +7,17 @@ def main(snakemake, log):
 
     from mitoscore import nullsets, plots
     from mitoscore.io import read_tsv, write_tsv
-    from mitoscore.signatures import load_signatures
+    from mitoscore.signatures import load_for_cohort
 
     p = snakemake.params
     expr = pd.read_parquet(snakemake.input.log2norm)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
     observed = read_tsv(snakemake.input.scores, dtype={"sample": str})
-    sigs = load_signatures(p.signatures)
+    sigs = load_for_cohort(p.signatures, p.gene_ids)
     null, summary = nullsets.random_null(
         expr, clinical, observed, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
         match_expression=p.random_sets["match_expression"], alpha=p.scoring["alpha"],
-        single_genes=p.scoring["single_genes"])
+        single_genes=p.scoring["single_genes"], threads=snakemake.threads)
     write_tsv(null, snakemake.output.null)
     write_tsv(summary, snakemake.output.summary)
     primary = summary["signature"].iloc[0] if len(summary) else None

@@ -7,10 +7,10 @@ def main(snakemake, log):
 
     from mitoscore import analysis, plots
     from mitoscore.io import write_tsv
-    from mitoscore.signatures import load_signatures
+    from mitoscore.signatures import load_for_cohort
 
     expr = pd.read_parquet(snakemake.input.log2norm)
-    sigs = load_signatures(snakemake.params.signatures)
+    sigs = load_for_cohort(snakemake.params.signatures, snakemake.params.gene_ids)
     p = snakemake.params
     result = analysis.score_cohort(
         expr, sigs, alpha=p.scoring["alpha"], sensitivity=p.scoring["sensitivity"],
@@ -18,6 +18,7 @@ def main(snakemake, log):
         cut_rule=p.cutpoint["rule"], cut_value=p.cutpoint.get("value"),
         min_coverage=p.min_coverage, cohort=snakemake.wildcards.cohort,
         signature_files={s["name"]: s.get("gmt") or s.get("weights") for s in p.signatures},
+        threads=snakemake.threads,
     )
     write_tsv(result.scores, snakemake.output.scores)
     write_tsv(result.sensitivity, snakemake.output.sensitivity)

@@ -48,6 +48,7 @@ rule random_null:
         random_sets=config["random_sets"],
         scoring=config["scoring"],
         survival=config["survival"],
+        gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
         "results/logs/{cohort}/random_null.log",
     threads: 2
