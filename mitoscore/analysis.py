@@ -379,9 +379,12 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
         "alpha": 0.05, "power": 0.8}])
 
     def cat(rows, cols=None):
-        if rows and isinstance(rows[0], pd.DataFrame):
+        """Rows (dicts or DataFrames) -> one table; ``cols`` only shapes an empty result."""
+        if not rows:
+            return pd.DataFrame(columns=cols)
+        if isinstance(rows[0], pd.DataFrame):
             return pd.concat(rows, ignore_index=True)
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows)
 
     return SurvivalResult(
         cox=cox, logrank=cat(lr_rows, ["signature", "kind", "grouping", "chisq", "df", "p", "n", "events"]),
