@@ -47,12 +47,14 @@ def parse_mapping(text: str | None, *, file: str | None = None, column: str | No
                              fix="write the mapping as key=value pairs separated by commas, e.g. 'Dead=1,Alive=0'")
         key, _, value = item.rpartition("=")
         key, value = key.strip(), value.strip()
-        if as_int:
+        if as_int and value.upper() in {"NA", "NONE", ""}:
+            value = None  # e.g. 'unevaluable=NA': treat as missing
+        elif as_int:
             try:
                 value = int(value)
             except ValueError:
                 raise InputError(f"value '{value}' of '{key}' is not an integer", file=file, column=column, row=row,
-                                 fix="map each label to 0 or 1, e.g. 'Dead=1,Alive=0'") from None
+                                 fix="map each label to 0 or 1 (or NA for missing), e.g. 'Dead=1,Alive=0'") from None
         out[key] = value
     return out
 

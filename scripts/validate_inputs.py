@@ -15,11 +15,13 @@ def main(snakemake, log):
 
     counts = inputs.read_counts(counts_file, fmt=row.get("counts_format", "auto"),
                                 sample_sheet=row.get("sample_sheet"),
-                                round_estimated=row.get("round_estimated", False))
+                                round_estimated=row.get("round_estimated", False),
+                                gdc_id_column=row.get("gdc_id_column", "Sample ID"))
     validate.check_counts(counts, file=counts_file)
     gene_ids = row.get("gene_ids", "symbol")
     annotation = None if gene_ids == "as_is" else genes.load_annotation()
-    counts, gene_map = genes.harmonise(counts, gene_ids, annotation, file=counts_file)
+    counts, gene_map = genes.harmonise(counts, gene_ids, annotation, file=counts_file,
+                                       excel_mangled=row.get("excel_mangled", "error"))
     log.info("counts: %d genes x %d samples after gene-id handling (%s)", *counts.shape, gene_ids)
 
     raw = inputs.read_clinical(clin_file)
@@ -33,6 +35,7 @@ def main(snakemake, log):
         covariates=wanted, treatment_column=row.get("treatment_column"),
         response_column=row.get("response_column"),
         response_coding=parse_mapping(row.get("response_coding"), as_int=True) or None,
+        zero_time=row.get("zero_time", "error"),
     )
     counts, clinical, flow_match = validate.match_samples(
         counts, clinical, counts_file=counts_file, clinical_file=clin_file,

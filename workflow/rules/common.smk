@@ -28,7 +28,7 @@ COHORTS = {r["cohort"]: r for r in _rows}
 COHORT_IDS = list(COHORTS)
 CONTRASTS = {c["name"]: c for c in config["de"]["contrasts"]}
 SIGNATURE_FILES = [s.get("gmt") or s.get("weights") for s in config["signatures"]]
-R = "results/cohorts/{cohort}"
+SIG_NAMES = [s["name"] for s in config["signatures"]]
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -91,3 +91,16 @@ def all_targets():
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
           "results/report/index.html"]
     return t
+
+
+def report_inputs(wildcards):
+    files = {"summary": "results/summary/hazard_ratios.tsv", "meta": "results/summary/meta_analysis.tsv",
+             "loo": "results/summary/leave_one_out.tsv", "forest": "results/summary/forest.svg"}
+    per = []
+    for c in COHORT_IDS:
+        per += per_cohort_targets(c)
+        per += [f"results/cohorts/{c}/validated/flow.tsv", f"results/cohorts/{c}/validated/input_checksums.tsv",
+                f"results/cohorts/{c}/validated/clinical.tsv", f"results/cohorts/{c}/signature_coverage.tsv"]
+    files["cohort_files"] = per
+    files["signatures"] = SIGNATURE_FILES
+    return files

@@ -5,11 +5,11 @@ rule de:
     input:
         unpack(de_inputs),
     output:
-        table=R + "/de/{contrast}.tsv",
-        volcano=report(R + "/de/{contrast}_volcano.svg", category="{cohort}", subcategory="Differential expression",
+        table="results/cohorts/{cohort}/de/{contrast}.tsv",
+        volcano=report("results/cohorts/{cohort}/de/{contrast}_volcano.svg", category="{cohort}", subcategory="Differential expression",
                        caption="../report/volcano.rst",
                        labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "volcano"}),
-        ma=report(R + "/de/{contrast}_ma.svg", category="{cohort}", subcategory="Differential expression",
+        ma=report("results/cohorts/{cohort}/de/{contrast}_ma.svg", category="{cohort}", subcategory="Differential expression",
                   caption="../report/ma.rst", labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "MA"}),
     params:
         contrast=lambda w: CONTRASTS[w.contrast],

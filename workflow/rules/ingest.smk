@@ -5,11 +5,11 @@ rule validate_inputs:
     input:
         unpack(cohort_inputs),
     output:
-        counts=R + "/validated/counts.parquet",
-        clinical=R + "/validated/clinical.tsv",
-        flow=R + "/validated/flow.tsv",
-        gene_map=R + "/validated/gene_map.tsv",
-        checksums=R + "/validated/input_checksums.tsv",
+        counts="results/cohorts/{cohort}/validated/counts.parquet",
+        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
+        flow="results/cohorts/{cohort}/validated/flow.tsv",
+        gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
+        checksums="results/cohorts/{cohort}/validated/input_checksums.tsv",
     params:
         cohort=cohort_row,
         keep_columns=lambda w: sorted(

@@ -3,11 +3,11 @@
 
 rule normalise:
     input:
-        counts=R + "/validated/counts.parquet",
+        counts="results/cohorts/{cohort}/validated/counts.parquet",
     output:
-        size_factors=R + "/expr/size_factors.tsv",
-        log2norm=R + "/expr/log2norm.parquet",
-        vst=R + "/expr/vst.parquet",
+        size_factors="results/cohorts/{cohort}/expr/size_factors.tsv",
+        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
+        vst="results/cohorts/{cohort}/expr/vst.parquet",
     params:
         inference=config["de"]["inference"],
     log:
@@ -24,15 +24,15 @@ rule normalise:
 
 rule qc:
     input:
-        counts=R + "/validated/counts.parquet",
-        vst=R + "/expr/vst.parquet",
-        clinical=R + "/validated/clinical.tsv",
+        counts="results/cohorts/{cohort}/validated/counts.parquet",
+        vst="results/cohorts/{cohort}/expr/vst.parquet",
+        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
     output:
-        qc=R + "/qc/qc.tsv",
-        pca=R + "/qc/pca.tsv",
-        pca_plot=report(R + "/qc/pca.svg", category="{cohort}", subcategory="QC",
+        qc="results/cohorts/{cohort}/qc/qc.tsv",
+        pca="results/cohorts/{cohort}/qc/pca.tsv",
+        pca_plot=report("results/cohorts/{cohort}/qc/pca.svg", category="{cohort}", subcategory="QC",
                         caption="../report/pca.rst", labels={"cohort": "{cohort}", "figure": "PCA of VST"}),
-        lib_plot=report(R + "/qc/library_sizes.svg", category="{cohort}", subcategory="QC",
+        lib_plot=report("results/cohorts/{cohort}/qc/library_sizes.svg", category="{cohort}", subcategory="QC",
                         caption="../report/library_sizes.rst",
                         labels={"cohort": "{cohort}", "figure": "library sizes"}),
     log:

@@ -4,14 +4,14 @@
 
 rule score:
     input:
-        log2norm=R + "/expr/log2norm.parquet",
-        gene_map=R + "/validated/gene_map.tsv",
+        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
+        gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         signatures=SIGNATURE_FILES,
     output:
-        scores=R + "/scores.tsv",
-        sensitivity=R + "/scores_sensitivity.tsv",
-        coverage=R + "/signature_coverage.tsv",
-        plot=report(R + "/scores.svg", category="{cohort}", subcategory="Scores",
+        scores="results/cohorts/{cohort}/scores.tsv",
+        sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
+        coverage="results/cohorts/{cohort}/signature_coverage.tsv",
+        plot=report("results/cohorts/{cohort}/scores.svg", category="{cohort}", subcategory="Scores",
                     caption="../report/scores.rst", labels={"cohort": "{cohort}", "figure": "score distributions"}),
     params:
         signatures=config["signatures"],
@@ -33,14 +33,14 @@ rule score:
 
 rule random_null:
     input:
-        log2norm=R + "/expr/log2norm.parquet",
-        clinical=R + "/validated/clinical.tsv",
-        scores=R + "/scores.tsv",
+        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
+        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
+        scores="results/cohorts/{cohort}/scores.tsv",
         signatures=SIGNATURE_FILES,
     output:
-        null=R + "/survival/random_null.tsv",
-        summary=R + "/survival/random_null_summary.tsv",
-        plot=report(R + "/survival/random_null.svg", category="{cohort}", subcategory="Random-signature null",
+        null="results/cohorts/{cohort}/survival/random_null.tsv",
+        summary="results/cohorts/{cohort}/survival/random_null_summary.tsv",
+        plot=report("results/cohorts/{cohort}/survival/random_null.svg", category="{cohort}", subcategory="Random-signature null",
                     caption="../report/random_null.rst",
                     labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
     params:

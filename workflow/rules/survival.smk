@@ -1,31 +1,28 @@
 # Stage 5: survival and response models per cohort (all signatures and comparators).
 
-SIG_NAMES = [s["name"] for s in config["signatures"]]
-
-
 rule survival:
     input:
-        scores=R + "/scores.tsv",
-        clinical=R + "/validated/clinical.tsv",
+        scores="results/cohorts/{cohort}/scores.tsv",
+        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
     output:
-        cox=report(R + "/survival/cox.tsv", category="{cohort}", subcategory="Survival",
+        cox=report("results/cohorts/{cohort}/survival/cox.tsv", category="{cohort}", subcategory="Survival",
                    caption="../report/cox.rst", labels={"cohort": "{cohort}", "table": "Cox models"}),
-        logrank=R + "/survival/logrank.tsv",
-        km=R + "/survival/km.tsv",
-        km_median=R + "/survival/km_median.tsv",
-        cox_zph=R + "/survival/cox_zph.tsv",
-        interaction=R + "/survival/interaction.tsv",
-        discrimination=R + "/survival/discrimination.tsv",
-        response=R + "/survival/response.tsv",
-        maxstat=R + "/survival/maxstat_exploratory.tsv",
-        power=R + "/survival/power.tsv",
-        skipped=R + "/survival/skipped_models.tsv",
+        logrank="results/cohorts/{cohort}/survival/logrank.tsv",
+        km="results/cohorts/{cohort}/survival/km.tsv",
+        km_median="results/cohorts/{cohort}/survival/km_median.tsv",
+        cox_zph="results/cohorts/{cohort}/survival/cox_zph.tsv",
+        interaction="results/cohorts/{cohort}/survival/interaction.tsv",
+        discrimination="results/cohorts/{cohort}/survival/discrimination.tsv",
+        response="results/cohorts/{cohort}/survival/response.tsv",
+        maxstat="results/cohorts/{cohort}/survival/maxstat_exploratory.tsv",
+        power="results/cohorts/{cohort}/survival/power.tsv",
+        skipped="results/cohorts/{cohort}/survival/skipped_models.tsv",
         km_plots=[
             report(f"results/cohorts/{{cohort}}/survival/km_{s}.svg", category="{cohort}", subcategory="Survival",
                    caption="../report/km.rst", labels={"cohort": "{cohort}", "signature": s, "figure": "Kaplan-Meier"})
             for s in SIG_NAMES
         ],
-        interaction_plot=report(R + "/survival/interaction.svg", category="{cohort}", subcategory="Survival",
+        interaction_plot=report("results/cohorts/{cohort}/survival/interaction.svg", category="{cohort}", subcategory="Survival",
                                 caption="../report/interaction.rst",
                                 labels={"cohort": "{cohort}", "figure": "score x treatment"}),
     params:

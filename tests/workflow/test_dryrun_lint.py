@@ -1,0 +1,49 @@
+"""Dry run and lint of the workflow with the bundled configuration."""
+import re
+
+from .conftest import REPO, make_workdir, snakemake
+
+
+def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
+    work = make_workdir(tmp_path)
+    out = snakemake(work, "-n", "--cores", "2", "--quiet", "rules").stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", out, flags=re.M))
+    for rule in ("validate_inputs", "normalise", "qc", "score", "random_null", "survival"):
+        assert counts.get(rule) == "2", (rule, out)
+    assert counts.get("de") == "4", out  # 2 contrasts x 2 cohorts
+    assert counts.get("summary") == "1" and counts.get("report") == "1", out
+
+
+def test_lint_is_clean(tmp_path):
+    work = make_workdir(tmp_path)
+    proc = snakemake(work, "--lint", check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_bad_config_fails_before_running_with_a_clear_message(tmp_path):
+    work = make_workdir(tmp_path, config_updates={"primary_signature": "MITOSCOR"})
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    msg = proc.stdout + proc.stderr
+    assert "primary_signature" in msg and "MITOSCORE" in msg and "Fix:" in msg
+
+
+def test_unknown_cohort_in_contrast_is_refused(tmp_path):
+    work = make_workdir(tmp_path, config_updates={"de": {"contrasts": [
+        {"name": "x", "column": "response", "test": "responder", "reference": "refractory",
+         "cohorts": ["SYNTHETIC_cohortZ"]}]}})
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    msg = proc.stdout + proc.stderr
+    assert "SYNTHETIC_cohortZ" in msg and "Fix:" in msg
+
+
+def test_missing_input_file_is_refused(tmp_path):
+    work = make_workdir(tmp_path)
+    sheet = work / "config" / "cohorts.tsv"
+    sheet.write_text(sheet.read_text().replace("SYNTHETIC_cohortB_counts.tsv.gz", "missing_counts.tsv.gz"))
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    msg = proc.stdout + proc.stderr
+    assert "missing_counts.tsv.gz" in msg and "cohorts.tsv" in msg and "row 3" in msg

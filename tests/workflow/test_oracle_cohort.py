@@ -1,0 +1,99 @@
+"""A cohort with custom gene ids (the R oracle fixture: MITO001, GENE00001) runs through
+configuration alone (gene_ids: as_is) and its outputs in the documented contract match
+the R goldens (DESeq2 1.38, GSVA 1.46, survival 3.5, maxstat 0.7).
+
+Tolerances: oracle README agreement table.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import SHARED, snakemake
+
+pytestmark = pytest.mark.workflow
+FIX = SHARED / "oracle" / "fixture_small"
+GOLD = SHARED / "oracle" / "golden"
+
+
+def g(name):
+    return pd.read_csv(GOLD / name, sep="\t")
+
+
+@pytest.fixture(scope="module")
+def oracle_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("oracle")
+    (work / "config").mkdir()
+    sheet = pd.DataFrame([{
+        "cohort": "oracle_fixture", "counts": str(FIX / "counts.tsv"), "clinical": str(FIX / "clinical.tsv"),
+        "gene_ids": "as_is", "id_column": "sample_id", "time_column": "os_months", "event_column": "os_event",
+        "time_unit": "months", "covariates": "age", "description": "R oracle fixture (simulated)"}])
+    sheet.to_csv(work / "config" / "cohorts.tsv", sep="\t", index=False)
+    cfg = {
+        "cohort_sheet": "config/cohorts.tsv",
+        "signatures": [{"name": "MITO_SIGNATURE", "gmt": str(FIX / "genesets.gmt")}],
+        "primary_signature": "MITO_SIGNATURE",
+        "scoring": {"single_genes": [], "gene_ratios": []},
+        "de": {"contrasts": [{"name": "B_vs_A", "column": "condition", "test": "B", "reference": "A"}]},
+        "random_sets": {"n_random_sets": 50},
+        "survival": {"n_bootstrap": 20},
+    }
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    snakemake(work, "--cores", "2", "results/summary/hazard_ratios.tsv",
+              "results/cohorts/oracle_fixture/de/B_vs_A.tsv")
+    return work / "results" / "cohorts" / "oracle_fixture"
+
+
+def test_deseq2_results_match_r(oracle_run):
+    py = pd.read_csv(oracle_run / "de" / "B_vs_A.tsv", sep="\t").set_index("gene")
+    r = g("deseq2_results.tsv").set_index("gene").loc[py.index]
+    assert np.nanmax(np.abs(py.log2FoldChange - r.log2FoldChange)) < 1e-4
+    assert (py.padj.isna() == r.padj.isna()).all()
+    assert set(py.index[py.padj < 0.1]) == set(r.index[r.padj < 0.1])
+    hi = r.baseMean >= 10
+    assert np.nanmax(np.abs(py.lfcSE[hi] / r.lfcSE[hi] - 1)) < 2e-2
+
+
+def test_ssgsea_score_matches_gsva(oracle_run):
+    sc = pd.read_csv(oracle_run / "scores.tsv", sep="\t")
+    sc = sc[sc.signature == "MITO_SIGNATURE"].set_index("sample")["score"]
+    r = g("ssgsea_scores.tsv")
+    r = r[r.setting == "log2norm_1set_norm"].set_index("sample")["score"].loc[sc.index]
+    assert np.max(np.abs(sc - r)) <= 1e-8 * (r.max() - r.min())
+
+
+def test_cox_logrank_km_zph_maxstat_match_r(oracle_run):
+    cox = pd.read_csv(oracle_run / "survival" / "cox.tsv", sep="\t")
+    rc = g("cox.tsv").set_index(["model", "term"])
+    uni = cox[(cox.model == "univariable")].iloc[0]
+    for ours, theirs in (("hr", "hr"), ("ci_lower", "hr_lower95"), ("ci_upper", "hr_upper95"), ("p", "p_wald")):
+        assert uni[ours] == pytest.approx(rc.loc[("uni_z", "mito_z"), theirs], rel=1e-6)
+    assert uni.n == 60 and uni.events == 44
+    mv = cox[(cox.model == "multivariable")].set_index("term")
+    assert mv.loc["score_per_sd", "hr"] == pytest.approx(rc.loc[("multi_z_age", "mito_z"), "hr"], rel=1e-6)
+    assert mv.loc["age", "hr"] == pytest.approx(rc.loc[("multi_z_age", "age"), "hr"], rel=1e-6)
+    grp = cox[(cox.model == "group")].iloc[0]
+    assert grp.hr == pytest.approx(rc.loc[("uni_group", "group_high"), "hr"], rel=1e-5)
+
+    lr = pd.read_csv(oracle_run / "survival" / "logrank.tsv", sep="\t").iloc[0]
+    assert lr.chisq == pytest.approx(g("logrank.tsv").chisq.iloc[0], rel=1e-8)
+
+    med = pd.read_csv(oracle_run / "survival" / "km_median.tsv", sep="\t").set_index("group")
+    rm = g("km_median.tsv")
+    rm = rm[rm.conf_type == "log-log"].set_index("group")
+    for grp_name in ("high", "low"):
+        assert med.loc[grp_name, "median"] == pytest.approx(rm.loc[grp_name, "median"], abs=1e-9)
+
+    zph = pd.read_csv(oracle_run / "survival" / "cox_zph.tsv", sep="\t")
+    rz = g("cox_zph.tsv")
+    rz = rz[rz["transform"] == "km"].set_index(["model", "term"])
+    u = zph[zph.model == "univariable"].set_index("term")
+    assert u.loc["score_per_sd", "chisq"] == pytest.approx(rz.loc[("uni_z", "mito_z"), "chisq"], abs=1e-6)
+    m = zph[zph.model == "multivariable"].set_index("term")
+    assert m.loc["GLOBAL", "chisq"] == pytest.approx(rz.loc[("multi_z_age", "GLOBAL"), "chisq"], abs=1e-6)
+
+    ms = pd.read_csv(oracle_run / "survival" / "maxstat_exploratory.tsv", sep="\t").iloc[0]
+    rms = g("maxstat.tsv").set_index("pmethod")
+    assert ms.cutpoint == pytest.approx(rms.loc["Lau94", "cutpoint"], abs=1e-9)
+    assert ms.p_lau94 == pytest.approx(rms.loc["Lau94", "p"], abs=1e-10)
+    assert "EXPLORATORY" in ms.analysis
