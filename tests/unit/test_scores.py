@@ -12,7 +12,7 @@ from mitoscore import scores as S
 from mitoscore.errors import InputError
 from mitoscore.io import read_gmt
 
-from conftest import FIXTURE, GOLDEN
+from tests.conftest import FIXTURE, GOLDEN
 
 # Tolerance for exact GSVA reproduction: 1e-8 of the golden score range (oracle
 # README "exact emulation" row: 1.8e-10 / 3.0e-10 of range). Goldens carry 12

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import FIXTURE
+from tests.conftest import FIXTURE
 from mitoscore.errors import InputError
 from mitoscore.signatures import (Signature, check_coverage, coverage, load_gmt_signatures,
                                   load_signatures, load_weights_signatures, load_weights_table,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED
+from tests.conftest import SHARED
 from mitoscore.errors import InputError
 from mitoscore.inputs import read_clinical, read_counts
 from mitoscore.validate import (DAYS_PER_MONTH, FLOW_COLUMNS, check_counts, match_samples, parse_events,

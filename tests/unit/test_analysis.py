@@ -1,0 +1,117 @@
+"""mitoscore.analysis: cohort-level orchestration checked against the R goldens."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mitoscore import analysis
+from mitoscore.errors import InputError
+from mitoscore.io import read_gmt
+from mitoscore.scores import log2_normalised, median_of_ratios
+from mitoscore.signatures import Signature
+
+from tests.conftest import FIXTURE
+
+
+@pytest.fixture(scope="module")
+def fixture_scores(fixture_counts):
+    expr = log2_normalised(fixture_counts, median_of_ratios(fixture_counts))
+    sets = read_gmt(FIXTURE / "genesets.gmt")
+    sigs = {"MITO_SIGNATURE": Signature("MITO_SIGNATURE", sets["MITO_SIGNATURE"][1], None, "", "")}
+    return analysis.score_cohort(expr, sigs, single_genes=["BCL2"], gene_ratios=[["BCL2", "MCL1"]])
+
+
+def test_score_cohort_matches_gsva_and_r_grouping(fixture_scores, golden):
+    sc = fixture_scores.scores.set_index("sample")
+    r = golden("ssgsea_scores.tsv")
+    r = r[r.setting == "log2norm_1set_norm"].set_index("sample")["score"]
+    # oracle tolerance for the exact algorithm: 1e-8 of the score range
+    assert np.max(np.abs(sc["score"] - r.loc[sc.index])) <= 1e-8 * (r.max() - r.min())
+    si = golden("survival_input.tsv").set_index("sample_id")
+    assert np.max(np.abs(sc["z"] - si.loc[sc.index, "mito_z"])) < 1e-9
+    assert (sc["group"] == si.loc[sc.index, "group"]).all()
+    cov = fixture_scores.coverage.set_index("signature")
+    assert cov.loc["MITO_SIGNATURE", "fraction"] == 1.0
+    assert cov.loc["BCL2", "n_present"] == 0 and cov.loc["BCL2_MCL1_ratio", "missing"] == "BCL2,MCL1"
+    assert set(fixture_scores.sensitivity["method"]) == {"singscore", "mean_z"}
+    # the sensitivity scores track the primary score
+    ss = fixture_scores.sensitivity.pivot(index="sample", columns="method", values="score")
+    assert ss.corrwith(sc["score"]).min() > 0.9
+
+
+def test_score_cohort_refuses_low_coverage(fixture_counts):
+    sigs = {"X": Signature("X", ["MITO001", "NOPE1", "NOPE2", "NOPE3"], None, "", "")}
+    with pytest.raises(InputError, match=r"X.*Fix:"):
+        analysis.score_cohort(np.log2(fixture_counts + 1), sigs, min_coverage=0.8, signature_files={"X": "x.gmt"})
+
+
+def test_contrast_metadata_levels_and_errors():
+    clin = pd.DataFrame({"response": [1.0, 0.0, 1.0, 0.0, np.nan], "age": [50, 60, 70, 80, 90],
+                         "condition": ["A", "B", "A", "B", "A"]}, index=list("abcde"))
+    meta, var = analysis.contrast_metadata(clin, {"name": "r", "column": "response", "test": "responder",
+                                                  "reference": "refractory", "covariates": ["age"]})
+    assert var == "response" and list(meta.index) == list("abcd")
+    assert list(meta[var].cat.categories) == ["refractory", "responder"]  # reference first
+    scores = pd.DataFrame({"sample": list("abcde"), "signature": "S", "group": ["high", "low", "high", "low", "low"]})
+    meta, var = analysis.contrast_metadata(clin, {"name": "s", "signature": "S", "test": "high",
+                                                  "reference": "low"}, scores=scores)
+    assert var == "S_group" and meta[var].tolist() == ["high", "low", "high", "low", "low"]
+    with pytest.raises(InputError, match=r"clin.tsv: column 'conditon'.*did you mean 'condition'"):
+        analysis.contrast_metadata(clin, {"name": "c", "column": "conditon", "test": "B", "reference": "A"},
+                                   file="clin.tsv")
+    with pytest.raises(InputError, match=r"level 'C' not found.*\['A', 'B'\]"):
+        analysis.contrast_metadata(clin, {"name": "c", "column": "condition", "test": "C", "reference": "A"})
+
+
+def _survival_inputs(golden):
+    si = golden("survival_input.tsv").rename(columns={"sample_id": "sample"})
+    scores = pd.DataFrame({"sample": si["sample"], "signature": "MITO", "kind": "ssgsea",
+                           "score": si["mito_ssgsea"], "z": si["mito_z"], "group": si["group"]})
+    clinical = si.set_index("sample")[["os_months", "os_event", "age"]]
+    return scores, clinical
+
+
+def test_survival_cohort_matches_r(golden):
+    scores, clinical = _survival_inputs(golden)
+    res = analysis.survival_cohort(scores, clinical, primary="MITO", covariates=["age"], n_bootstrap=20)
+    rc = golden("cox.tsv").set_index(["model", "term"])
+    uni = res.cox[res.cox.model == "univariable"].iloc[0]
+    assert uni.term == "score_per_sd" and uni.analysis == "primary"
+    assert uni.hr == pytest.approx(rc.loc[("uni_z", "mito_z"), "hr"], rel=1e-6)   # oracle: <= 3e-11 rel
+    assert uni.concordance == pytest.approx(rc.loc[("uni_z", "mito_z"), "concordance"], abs=1e-9)
+    mv = res.cox[res.cox.model == "multivariable"].set_index("term")
+    assert mv.loc["age", "hr"] == pytest.approx(rc.loc[("multi_z_age", "age"), "hr"], rel=1e-6)
+    assert res.logrank.chisq.iloc[0] == pytest.approx(golden("logrank.tsv").chisq.iloc[0], rel=1e-8)
+    assert {"obs_high", "exp_high", "obs_low", "exp_low"} <= set(res.logrank.columns)
+    d = res.discrimination.iloc[0]
+    assert d.harrell_c == pytest.approx(rc.loc[("uni_z", "mito_z"), "concordance"], abs=1e-9)
+    assert d.harrell_c_lower < d.harrell_c < d.harrell_c_upper and "uno_c" in d and "auc_12m" in d
+    assert res.maxstat.analysis.iloc[0].startswith("EXPLORATORY")
+    assert res.power.events.iloc[0] == 44
+    assert res.power.detectable_hr_per_sd.iloc[0] == pytest.approx(math.exp(2.80158 / math.sqrt(44)), rel=1e-4)
+    assert res.skipped.empty
+
+
+def test_survival_cohort_records_skipped_models(golden):
+    scores, clinical = _survival_inputs(golden)
+    res = analysis.survival_cohort(scores, clinical, primary="MITO", min_events=100, n_bootstrap=0)
+    assert {"univariable", "group"} <= set(res.skipped.model)
+    assert res.skipped.reason.str.contains("44 events").any()
+    assert res.cox.empty
+
+
+def test_summarise_cohorts_meta_matches_metafor(golden):
+    mi = golden("meta_input.tsv")
+    tables = {}
+    for r in mi.itertuples():
+        lo, hi = math.exp(r.yi - 1.959963984540054 * r.sei), math.exp(r.yi + 1.959963984540054 * r.sei)
+        tables[r.cohort] = pd.DataFrame([{"signature": "S", "kind": "ssgsea", "model": "univariable",
+                                          "term": "score_per_sd", "hr": math.exp(r.yi), "ci_lower": lo,
+                                          "ci_upper": hi, "p": 0.01, "n": 100, "events": 50, "se": r.sei}])
+    hr, meta, loo = analysis.summarise_cohorts(tables, primary="S")
+    gm = golden("meta_reml.tsv").set_index("method").loc["REML"]
+    m = meta.iloc[0]
+    assert m.hr == pytest.approx(gm.hr, rel=1e-8) and m.tau2 == pytest.approx(gm.tau2, abs=1e-8)
+    assert m.I2 == pytest.approx(gm.I2, abs=1e-6) and m.analysis == "primary"
+    assert len(loo) == 3 and len(hr) == 3

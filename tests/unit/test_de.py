@@ -1,0 +1,267 @@
+"""mitoscore.de against the R DESeq2 1.38 goldens (shared/oracle/golden).
+
+Tolerances: oracle README "Suggested test tolerances" (log2FC abs 1e-4; for
+baseMean >= 10 lfcSE rel 2e-2, stat abs 0.05, -log10 p abs 0.05; identical padj NA
+pattern and identical padj<0.1 set; size factors rel 1e-9) and the VST agreement row
+(max abs diff 1.7e-3 -> asserted <= 5e-3). The default-inference back end is checked
+against the same goldens in test_fastdeseq.py (it is ~10x slower).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mitoscore.de import (RESULT_COLUMNS, deseq_results, fit_deseq, make_inference, run_deseq,
+                          size_factors, vst)
+from mitoscore.errors import InputError
+
+CONTRAST = ("condition", "B", "A")
+
+
+def assert_matches_golden(res: pd.DataFrame, gold: pd.DataFrame) -> None:
+    """The oracle README tolerance set for DESeq2 results (shared by test_fastdeseq)."""
+    res = res.set_index("gene")
+    gold = gold.set_index("gene").loc[res.index]
+    # baseMean: README max rel diff 4.5e-12
+    np.testing.assert_allclose(res["baseMean"], gold["baseMean"], rtol=1e-9, atol=1e-12)
+    # log2FC abs 1e-4 (README: 5.8e-5 observed); NA pattern identical (all-zero genes)
+    assert (res["log2FoldChange"].isna() == gold["log2FoldChange"].isna()).all()
+    ok = gold["log2FoldChange"].notna()
+    np.testing.assert_allclose(res.loc[ok, "log2FoldChange"], gold.loc[ok, "log2FoldChange"],
+                               rtol=0, atol=1e-4)
+    hi = (gold["baseMean"] >= 10) & gold["pvalue"].notna()
+    # baseMean >= 10: lfcSE rel 2e-2, stat abs 0.05, -log10 p abs 0.05
+    np.testing.assert_allclose(res.loc[hi, "lfcSE"], gold.loc[hi, "lfcSE"], rtol=2e-2)
+    np.testing.assert_allclose(res.loc[hi, "stat"], gold.loc[hi, "stat"], rtol=0, atol=0.05)
+    np.testing.assert_allclose(-np.log10(res.loc[hi, "pvalue"]), -np.log10(gold.loc[hi, "pvalue"]),
+                               rtol=0, atol=0.05)
+    # identical NA patterns (Cook's filter, independent filtering) and padj<0.1 set
+    assert (res["pvalue"].isna() == gold["pvalue"].isna()).all()
+    assert (res["padj"].isna() == gold["padj"].isna()).all()
+    sig_r, sig_g = set(res.index[res["padj"] < 0.1]), set(gold.index[gold["padj"] < 0.1])
+    assert sig_r == sig_g
+    # padj abs 0.1 overall (README)
+    both = res["padj"].notna()
+    np.testing.assert_allclose(res.loc[both, "padj"], gold.loc[both, "padj"], rtol=0, atol=0.1)
+
+
+@pytest.fixture(scope="module")
+def dds_fast(fixture_counts, fixture_clinical):
+    return fit_deseq(fixture_counts, fixture_clinical, "~condition", CONTRAST, inference="fast")
+
+
+@pytest.fixture(scope="module")
+def res_fast(fixture_counts, fixture_clinical):
+    """Full public call incl. lfc_shrink (cached: used by several tests)."""
+    return run_deseq(fixture_counts, fixture_clinical, "~condition", CONTRAST, inference="fast",
+                     n_cpus=2)
+
+
+# ----------------------------------------------------------------------------- goldens
+def test_results_default_match_r(res_fast, golden):
+    gold = golden("deseq2_results.tsv")
+    assert_matches_golden(res_fast, gold)
+    # orientation (README): DESeq2 finds 202 genes at padj < 0.1, 49 padj NA
+    assert int((res_fast["padj"] < 0.1).sum()) == 202
+    assert int(res_fast["padj"].isna().sum()) == 49
+
+
+def test_results_nofilter_match_r(dds_fast, golden):
+    res = deseq_results(dds_fast, CONTRAST, cooks_filter=False, independent_filter=False,
+                        lfc_shrink=False)
+    assert_matches_golden(res, golden("deseq2_results_nofilter.tsv"))
+    assert int((res["padj"] < 0.1).sum()) == 201  # README: 201/201
+    assert int(res["padj"].isna().sum()) == 10
+
+
+def test_results_noreplace_match_r(fixture_counts, fixture_clinical, golden):
+    res = run_deseq(fixture_counts, fixture_clinical, "~condition", CONTRAST, refit_cooks=False,
+                    lfc_shrink=False, inference="fast")
+    assert_matches_golden(res, golden("deseq2_results_noreplace.tsv"))
+    assert int((res["padj"] < 0.1).sum()) == 198  # README: 198/198, padj NA 72/72
+    assert int(res["padj"].isna().sum()) == 72
+
+
+def test_dispersions_and_replacement_match_r(dds_fast, golden):
+    gd = golden("deseq2_dispersions.tsv").set_index("gene").loc[dds_fast.var_names]
+    ok = ~gd["allZero"].astype(bool)
+    final = np.log(dds_fast.var.loc[ok, "dispersions"].to_numpy())
+    # README: final dispersion log max abs diff 0.021 (pydeseq2 vs R), median 1.4e-4
+    d = np.abs(final - np.log(gd.loc[ok, "dispersion"].to_numpy()))
+    assert d.max() < 0.03 and np.median(d) < 1e-3
+    # Cook's replacement: 23 genes in R and pydeseq2, the same ones
+    rep = dds_fast.var["replaced"].astype(bool)
+    assert set(rep.index[rep]) == set(gd.index[gd["replaced"].eq(True)])  # NA for all-zero genes
+    assert int(rep.sum()) == 23
+    # trend (README: asymptDisp 0.11850 vs 0.11854, extraPois 2.1810 vs 2.1769)
+    params = golden("deseq2_params.tsv").set_index("param")["value"]
+    a0, a1 = dds_fast.uns["trend_coeffs"]
+    assert a0 == pytest.approx(float(params["asymptDisp"]), rel=2e-3)
+    assert a1 == pytest.approx(float(params["extraPois"]), rel=5e-3)
+
+
+def test_size_factors_match_r(fixture_counts, golden):
+    gold = golden("deseq2_size_factors.tsv").set_index("sample")["size_factor"]
+    sf = size_factors(fixture_counts)
+    assert list(sf.index) == list(fixture_counts.columns)
+    np.testing.assert_allclose(sf.to_numpy(), gold.loc[sf.index].to_numpy(), rtol=1e-9)  # README
+
+
+def test_size_factors_agree_with_fitted_model(fixture_counts, dds_fast):
+    np.testing.assert_allclose(size_factors(fixture_counts).to_numpy(),
+                               dds_fast.obs["size_factors"].to_numpy(), rtol=1e-12)
+
+
+def test_size_factors_need_a_gene_expressed_everywhere():
+    counts = pd.DataFrame([[0, 5], [3, 0]], index=["g1", "g2"], columns=["s1", "s2"])
+    with pytest.raises(InputError, match="zero count"):
+        size_factors(counts)
+
+
+def test_vst_matches_r_full_blind(fixture_counts, golden):
+    gold = golden("vst_full_blind.tsv")
+    gold = gold.set_index(gold.columns[0])
+    out = vst(fixture_counts)
+    assert out.shape == fixture_counts.shape
+    assert list(out.index) == list(fixture_counts.index)
+    assert list(out.columns) == list(fixture_counts.columns)
+    diff = np.abs(out.to_numpy() - gold.loc[out.index, out.columns].to_numpy())
+    assert diff.max() <= 5e-3  # README: max abs diff 1.7e-3, median 6e-4
+    assert np.median(diff) <= 2e-3
+
+
+# ----------------------------------------------------------------------------- output contract
+def test_output_columns_and_gene_order(res_fast, fixture_counts):
+    assert list(res_fast.columns) == RESULT_COLUMNS
+    assert list(res_fast["gene"]) == list(fixture_counts.index)
+
+
+def test_lfc_shrink_columns(res_fast, golden):
+    shr = res_fast.set_index("gene")
+    ok = shr["log2FoldChange"].notna()
+    assert shr.loc[ok, "log2FoldChange_shrunk"].notna().all()
+    assert (shr.loc[ok, "lfcSE_shrunk"] > 0).all()
+    # shrinkage pulls estimates towards 0
+    assert (shr.loc[ok, "log2FoldChange_shrunk"].abs()
+            <= shr.loc[ok, "log2FoldChange"].abs() + 1e-6).mean() > 0.95
+    # README: pydeseq2 lfc_shrink vs R lfcShrink(type="normal") r = 0.970 (different priors)
+    gold = golden("deseq2_lfcshrink_normal.tsv").set_index("gene").loc[shr.index]
+    both = ok & gold["log2FoldChange"].notna()
+    r = np.corrcoef(shr.loc[both, "log2FoldChange_shrunk"], gold.loc[both, "log2FoldChange"])[0, 1]
+    assert r > 0.95
+
+
+def test_shrink_failure_gives_nan_and_warning(dds_fast):
+    # reference "B" was not the fitted reference -> coefficient condition[T.A] absent
+    with pytest.warns(RuntimeWarning, match="lfc_shrink failed"):
+        res = deseq_results(dds_fast, ("condition", "A", "B"), lfc_shrink=True)
+    assert res["log2FoldChange_shrunk"].isna().all()
+    assert res["log2FoldChange"].notna().sum() > 1900
+
+
+# ----------------------------------------------------------------------------- contrasts, design
+def test_swapped_contrast_flips_sign(fixture_counts, fixture_clinical, golden):
+    res = run_deseq(fixture_counts, fixture_clinical, "~condition", ("condition", "A", "B"),
+                    lfc_shrink=False)
+    gold = golden("deseq2_results.tsv").set_index("gene").loc[res["gene"]]
+    ok = gold["log2FoldChange"].notna().to_numpy()
+    np.testing.assert_allclose(res["log2FoldChange"].to_numpy()[ok],
+                               -gold["log2FoldChange"].to_numpy()[ok], atol=1e-4)
+    hi = ((gold["baseMean"] >= 10) & gold["pvalue"].notna()).to_numpy()
+    np.testing.assert_allclose(res["stat"].to_numpy()[hi], -gold["stat"].to_numpy()[hi], atol=0.05)
+    assert set(res["gene"][res["padj"] < 0.1]) == set(gold.index[gold["padj"] < 0.1])
+
+
+def test_contrast_levels_not_alphabetical(fixture_counts, fixture_clinical, res_fast):
+    """Reference level comes from the contrast, not from the alphabet."""
+    meta = fixture_clinical.copy()
+    meta["arm"] = meta["condition"].map({"A": "ctrl", "B": "aml"})  # 'aml' < 'ctrl'
+    res = run_deseq(fixture_counts, meta, "~arm", ("arm", "aml", "ctrl"), lfc_shrink=True)
+    np.testing.assert_allclose(res["log2FoldChange"], res_fast["log2FoldChange"], atol=1e-10)
+    np.testing.assert_allclose(res["log2FoldChange_shrunk"], res_fast["log2FoldChange_shrunk"],
+                               atol=1e-8)
+
+
+def test_covariate_in_design(fixture_counts, fixture_clinical, golden):
+    res = run_deseq(fixture_counts, fixture_clinical, "~age + condition", CONTRAST,
+                    lfc_shrink=False)
+    assert list(res.columns) == RESULT_COLUMNS
+    gold = golden("deseq2_results.tsv").set_index("gene").loc[res["gene"]]
+    gd = golden("deseq2_dispersions.tsv").set_index("gene").loc[res["gene"]]
+    # With a continuous covariate no sample has >= 7 replicates of its design row, so
+    # (as in R) Cook's outliers are not replaced; compare the other genes. Age has no
+    # effect on expression in the fixture, so the condition effect is nearly unchanged.
+    ok = ((gold["baseMean"] >= 10) & ~gd["replaced"].eq(True)).to_numpy()
+    lfc = res["log2FoldChange"].to_numpy()
+    r = np.corrcoef(lfc[ok], gold["log2FoldChange"].to_numpy()[ok])[0, 1]
+    assert r > 0.99  # observed 0.9974
+    sig = set(res["gene"][res["padj"] < 0.1])
+    sig_g = set(gold.index[gold["padj"] < 0.1])
+    assert len(sig & sig_g) / len(sig | sig_g) > 0.8  # observed 0.84 (185 vs 202)
+
+
+def test_design_with_multilevel_factor(fixture_counts, fixture_clinical):
+    meta = fixture_clinical.copy()
+    meta["grp"] = np.where(meta["condition"] == "A", "A",
+                           np.where(meta["age"] > meta["age"].median(), "B_old", "B_young"))
+    res = run_deseq(fixture_counts, meta, "~grp", ("grp", "B_old", "A"), lfc_shrink=False)
+    assert res["log2FoldChange"].notna().sum() > 1900
+    assert (res["padj"] < 0.1).sum() > 50
+
+
+# ----------------------------------------------------------------------------- errors
+def test_error_level_with_one_sample(fixture_counts, fixture_clinical):
+    meta = fixture_clinical.copy()
+    meta.loc[meta.index[0], "condition"] = "C"
+    with pytest.raises(InputError) as exc:
+        run_deseq(fixture_counts, meta, "~condition", ("condition", "C", "A"))
+    msg = str(exc.value)
+    assert "condition" in msg and "'C'" in msg and "1 sample" in msg and "Fix:" in msg
+
+
+def test_error_missing_level(fixture_counts, fixture_clinical):
+    with pytest.raises(InputError, match="0 sample"):
+        run_deseq(fixture_counts, fixture_clinical, "~condition", ("condition", "B", "Z"))
+
+
+def test_error_missing_values_in_design(fixture_counts, fixture_clinical):
+    meta = fixture_clinical.copy()
+    meta["age"] = meta["age"].astype(float)
+    meta.loc[["S003", "S010"], "age"] = np.nan
+    with pytest.raises(InputError) as exc:
+        run_deseq(fixture_counts, meta, "~age + condition", CONTRAST)
+    msg = str(exc.value)
+    assert "column 'age'" in msg and "S003" in msg and "S010" in msg
+
+
+def test_error_contrast_column_not_in_design(fixture_counts, fixture_clinical):
+    with pytest.raises(InputError, match="not in the design"):
+        run_deseq(fixture_counts, fixture_clinical, "~age", CONTRAST)
+
+
+def test_error_unknown_design_column(fixture_counts, fixture_clinical):
+    with pytest.raises(InputError, match="not metadata columns"):
+        run_deseq(fixture_counts, fixture_clinical, "~batch + condition", CONTRAST)
+
+
+def test_error_same_levels(fixture_counts, fixture_clinical):
+    with pytest.raises(InputError, match="identical"):
+        run_deseq(fixture_counts, fixture_clinical, "~condition", ("condition", "A", "A"))
+
+
+def test_error_samples_without_metadata(fixture_counts, fixture_clinical):
+    with pytest.raises(InputError, match="no metadata row"):
+        run_deseq(fixture_counts, fixture_clinical.drop(index="S001"), "~condition", CONTRAST)
+
+
+def test_error_non_integer_counts(fixture_counts, fixture_clinical):
+    bad = fixture_counts.astype(float)
+    bad.iloc[0, 0] = 1.5
+    with pytest.raises(InputError, match="integers"):
+        run_deseq(bad, fixture_clinical, "~condition", CONTRAST)
+
+
+def test_error_bad_inference_name():
+    with pytest.raises(ValueError, match="inference"):
+        make_inference("slow")
