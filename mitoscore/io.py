@@ -78,6 +78,20 @@ def write_tsv(df: pd.DataFrame, path: str | os.PathLike, *, float_format: str = 
         df.to_csv(fh, sep="\t", index=False, float_format=float_format, na_rep="NA")
 
 
+def as_written(df: pd.DataFrame, *, float_format: str = FLOAT_FORMAT) -> pd.DataFrame:
+    """``df`` with floats rounded exactly as :func:`write_tsv` writes them.
+
+    Figures drawn from this copy show what the result table holds, so they are
+    byte-identical whenever the table is, even if the computation differed in the
+    last bits (e.g. run with a different number of threads).
+    """
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = [float(float_format % v) if np.isfinite(v) else v for v in out[col].to_numpy()]
+    return out
+
+
 def read_tsv(path: str | os.PathLike, **kwargs) -> pd.DataFrame:
     """Read a TSV written by :func:`write_tsv` ('NA' -> NaN)."""
     return pd.read_csv(path, sep="\t", na_values=["NA"], keep_default_na=True, **kwargs)

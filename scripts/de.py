@@ -6,7 +6,7 @@ def main(snakemake, log):
     import pandas as pd
 
     from mitoscore import analysis, de, plots
-    from mitoscore.io import read_tsv, write_tsv
+    from mitoscore.io import as_written, read_tsv, write_tsv
 
     con = snakemake.params.contrast
     opts = snakemake.params.de
@@ -24,6 +24,7 @@ def main(snakemake, log):
                        independent_filter=opts["independent_filter"], refit_cooks=opts["refit_cooks"],
                        lfc_shrink=opts["lfc_shrink"], n_cpus=snakemake.threads, inference=opts["inference"])
     write_tsv(res, snakemake.output.table)
+    res = as_written(res)  # plot exactly what the table holds
     title = f"{snakemake.wildcards.cohort}: {con['test']} vs {con['reference']} ({variable}; design {design})"
     plots.save_figure(plots.volcano_plot(res, alpha=opts["alpha"], title=title), snakemake.output.volcano)
     plots.save_figure(plots.ma_plot(res, alpha=opts["alpha"], title=title), snakemake.output.ma)

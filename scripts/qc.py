@@ -6,7 +6,7 @@ def main(snakemake, log):
     import pandas as pd
 
     from mitoscore import plots, qc
-    from mitoscore.io import read_tsv, write_tsv
+    from mitoscore.io import as_written, read_tsv, write_tsv
 
     counts = pd.read_parquet(snakemake.input.counts)
     vst = pd.read_parquet(snakemake.input.vst)
@@ -20,7 +20,7 @@ def main(snakemake, log):
     color = clinical["treatment"] if "treatment" in clinical else None
     outliers = table.loc[table["outlier"], "sample"].tolist()
     cohort = snakemake.wildcards.cohort
-    plots.save_figure(plots.pca_plot(pca, explained, color_by=color, outliers=outliers,
+    plots.save_figure(plots.pca_plot(as_written(pca), explained, color_by=color, outliers=outliers,
                                      title=f"{cohort}: PCA of VST (top 500 variable genes)"),
                       snakemake.output.pca_plot)
     plots.save_figure(plots.library_size_plot(table, title=f"{cohort}: library sizes"), snakemake.output.lib_plot)

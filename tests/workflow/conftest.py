@@ -50,6 +50,47 @@ def deep_update(d: dict, u: dict) -> dict:
     return d
 
 
+def oracle_workdir(work: Path, *, n_random_sets: int = 50) -> Path:
+    """A run directory whose one cohort is the R oracle fixture (custom ids: gene_ids as_is).
+
+    Small (2000 genes x 60 samples) and fast; the R goldens give its expected outputs.
+    """
+    import pandas as pd
+
+    fix = SHARED / "oracle" / "fixture_small"
+    (work / "config").mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([{
+        "cohort": "oracle_fixture", "counts": str(fix / "counts.tsv"), "clinical": str(fix / "clinical.tsv"),
+        "gene_ids": "as_is", "id_column": "sample_id", "time_column": "os_months", "event_column": "os_event",
+        "time_unit": "months", "covariates": "age", "description": "R oracle fixture (simulated)"}]).to_csv(
+        work / "config" / "cohorts.tsv", sep="\t", index=False)
+    cfg = {
+        "cohort_sheet": "config/cohorts.tsv",
+        "signatures": [{"name": "MITO_SIGNATURE", "gmt": str(fix / "genesets.gmt")}],
+        "primary_signature": "MITO_SIGNATURE",
+        "scoring": {"single_genes": [], "gene_ratios": []},
+        "de": {"contrasts": [{"name": "B_vs_A", "column": "condition", "test": "B", "reference": "A"}]},
+        "random_sets": {"n_random_sets": n_random_sets},
+        "survival": {"n_bootstrap": 20},
+        "report": {"title": "R oracle fixture (simulated)"},
+    }
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return work
+
+
+def result_checksums(work: Path, sub: str = "results", exclude=("logs", "report")) -> dict[str, str]:
+    """sha256 of every result file (logs and the report, which carry dates, excluded)."""
+    import hashlib
+
+    out = {}
+    root = work / sub
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(work)
+        if p.is_file() and not any(part in exclude for part in rel.parts[1:2]) and not p.name.startswith("."):
+            out[str(rel)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The default configuration (two SYNTHETIC demo cohorts) run end to end once."""

@@ -7,9 +7,8 @@ Tolerances: oracle README agreement table.
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from .conftest import SHARED, snakemake
+from .conftest import SHARED, oracle_workdir, snakemake
 
 pytestmark = pytest.mark.workflow
 FIX = SHARED / "oracle" / "fixture_small"
@@ -22,25 +21,8 @@ def g(name):
 
 @pytest.fixture(scope="module")
 def oracle_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("oracle")
-    (work / "config").mkdir()
-    sheet = pd.DataFrame([{
-        "cohort": "oracle_fixture", "counts": str(FIX / "counts.tsv"), "clinical": str(FIX / "clinical.tsv"),
-        "gene_ids": "as_is", "id_column": "sample_id", "time_column": "os_months", "event_column": "os_event",
-        "time_unit": "months", "covariates": "age", "description": "R oracle fixture (simulated)"}])
-    sheet.to_csv(work / "config" / "cohorts.tsv", sep="\t", index=False)
-    cfg = {
-        "cohort_sheet": "config/cohorts.tsv",
-        "signatures": [{"name": "MITO_SIGNATURE", "gmt": str(FIX / "genesets.gmt")}],
-        "primary_signature": "MITO_SIGNATURE",
-        "scoring": {"single_genes": [], "gene_ratios": []},
-        "de": {"contrasts": [{"name": "B_vs_A", "column": "condition", "test": "B", "reference": "A"}]},
-        "random_sets": {"n_random_sets": 50},
-        "survival": {"n_bootstrap": 20},
-    }
-    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    snakemake(work, "--cores", "2", "results/summary/hazard_ratios.tsv",
-              "results/cohorts/oracle_fixture/de/B_vs_A.tsv")
+    work = oracle_workdir(tmp_path_factory.mktemp("oracle"))
+    snakemake(work, "--cores", "2")
     return work / "results" / "cohorts" / "oracle_fixture"
 
 
