@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	MITOSCORE_CMDLINE="snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)" \
 	$(BIN)/snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)
 	@echo ""
 	@echo "Report written to: $(CURDIR)/results/report/index.html"

@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--design", default="~condition")
     ap.add_argument("--shrink", action="store_true", help="include lfc_shrink in the timing")
     ap.add_argument("--out", help="append result rows to this TSV")
+    ap.add_argument("--keep-results", help="write the last 'fast' results table here (for comparison with R)")
     a = ap.parse_args(argv)
 
     if a.fixture:
@@ -116,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                        n_cpus=a.n_cpus, repeat=rep + 1, seconds=round(secs, 3), n_sig=len(sig),
                        max_lfc_diff_vs_default=max_diff, jaccard_vs_default=jac)
             rows.append(row)
+            if a.keep_results and inf == "fast":
+                write_tsv(res, a.keep_results)
             print("\t".join(f"{k}={v}" for k, v in row.items()), flush=True)
 
     table = pd.DataFrame(rows, columns=COLUMNS)

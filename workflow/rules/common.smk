@@ -94,13 +94,25 @@ def all_targets():
 
 
 def report_inputs(wildcards):
+    """Every table and figure the report reads, declared (so --all-temp/temp() cannot drop them)."""
     files = {"summary": "results/summary/hazard_ratios.tsv", "meta": "results/summary/meta_analysis.tsv",
              "loo": "results/summary/leave_one_out.tsv", "forest": "results/summary/forest.svg"}
     per = []
     for c in COHORT_IDS:
+        d = f"results/cohorts/{c}"
         per += per_cohort_targets(c)
-        per += [f"results/cohorts/{c}/validated/flow.tsv", f"results/cohorts/{c}/validated/input_checksums.tsv",
-                f"results/cohorts/{c}/validated/clinical.tsv", f"results/cohorts/{c}/signature_coverage.tsv"]
+        per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv")]
+        per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg",
+                                     "qc/pca.svg", "qc/library_sizes.svg")]
+        per += [f"{d}/survival/{f}.tsv" for f in (
+            "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
+            "maxstat_exploratory", "power", "skipped_models", "random_null_summary")]
+        per += [f"{d}/survival/{f}.svg" for f in ("interaction", "random_null")]
+        per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
+        per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
     files["cohort_files"] = per
     files["signatures"] = SIGNATURE_FILES
+    reporting = config["report"].get("reporting", "config/reporting.yaml")
+    if Path(reporting).exists():
+        files["reporting"] = reporting
     return files

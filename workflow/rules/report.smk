@@ -13,6 +13,7 @@ rule report:
         cohort_sheet=COHORT_SHEET,
         workdir=lambda w: str(Path.cwd()),
         basedir=workflow.basedir,
+        config_files=lambda w: [str(f) for f in workflow.configfiles],
     log:
         "results/logs/report.log",
     threads: 1

@@ -1,0 +1,18 @@
+#!/usr/bin/env Rscript
+# Benchmark helper (R side): DESeq() + results() on FIXTURE_DIR, writes the results table
+# and prints "deseq2<TAB>compute_seconds" (reading excluded), like ../shared/oracle/time_r.R.
+# Usage: Rscript deseq2_results.R FIXTURE_DIR OUT_TSV
+a <- commandArgs(trailingOnly = TRUE); fx <- a[1]; out <- a[2]
+suppressPackageStartupMessages(library(DESeq2))
+counts <- as.matrix(read.delim(file.path(fx, "counts.tsv"), row.names = 1, check.names = FALSE))
+storage.mode(counts) <- "integer"
+clin <- read.delim(file.path(fx, "clinical.tsv"))
+clin$condition <- factor(clin$condition, levels = c("A", "B"))
+dds <- DESeqDataSetFromMatrix(counts, clin, ~condition)
+t <- system.time({
+  dds <- DESeq(dds, quiet = TRUE)
+  res <- results(dds)
+})["elapsed"]
+write.table(data.frame(gene = rownames(res), log2FoldChange = signif(res$log2FoldChange, 12),
+                       padj = signif(res$padj, 12)), out, sep = "\t", quote = FALSE, row.names = FALSE)
+cat(sprintf("deseq2\t%.2f\tsig=%d\n", t, sum(res$padj < 0.1, na.rm = TRUE)))

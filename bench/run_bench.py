@@ -1,0 +1,328 @@
+#!/usr/bin/env python3
+"""`make bench`: speed and memory of mitoscore against the R workflow a user would write.
+
+Every measurement runs in a fresh process; wall time and the peak RSS of the largest
+process of its tree come from wait4(). R is measured in the same run when `Rscript`
+with DESeq2/GSVA is installed (``../shared/oracle/setup.sh`` installs it); otherwise
+the R columns say "not installed".
+
+Sections (written to --out as Markdown, raw rows to bench/out/benchmarks.tsv):
+  1. DE: mitoscore (vectorised inference) vs R DESeq2 on 20000 x 150 and 20000 x 700
+     (log2FC max |diff| vs R, same padj<0.1 set), pydeseq2 DefaultInference on 20000 x 150.
+  2. Scoring: the random-signature null (1000 sets x 700 samples x 20000 genes);
+     50 sets x 150 samples vs R GSVA ssGSEA and gseapy.
+  3. Whole workflow: one 700 x 20000 SYNTHETIC cohort through every analysis (1000 random
+     sets, 1000 bootstraps); scaling with samples (150/300/700) and genes (6000/10000/20000; the simulator needs all 5109 MitoCarta + Hallmark genes);
+     a 4-cohort, 3000-patient run.
+
+Usage: python bench/run_bench.py --out docs/benchmarks.md [--quick] [--skip-r] [--skip-workflow]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MITOSCORE_SHARED", REPO.parent / "shared")).resolve()
+ORACLE = SHARED / "oracle"
+PY = sys.executable
+ROWS: list[dict] = []
+
+
+def measure(cmd: list[str], *, cwd: Path | None = None, env=None) -> tuple[float, str]:
+    """Run ``cmd``; return (wall seconds, stdout); raise with the output tail on failure."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return wall, proc.stdout
+
+
+def measure_isolated(cmd, **kw):
+    """Like measure, but wrapped in a tiny Python parent so peak RSS is per measurement."""
+    wrapper = [PY, "-c", (
+        "import os,resource,subprocess,sys,time;"
+        "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+        "w=time.perf_counter()-t;r=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+        "sys.stdout.write(p.stdout);sys.stderr.write(p.stderr);"
+        "print(f'\\n__BENCH__ {w:.3f} {r:.1f}');sys.exit(p.returncode)"), *cmd]
+    _, out = measure(wrapper, **kw)
+    line = [x for x in out.splitlines() if x.startswith("__BENCH__")][-1].split()
+    return float(line[1]), float(line[2]), out
+
+
+def record(section, task, **kw):
+    row = {"section": section, "task": task, **kw}
+    ROWS.append(row)
+    print("  ", json.dumps(row, default=str), flush=True)
+
+
+def r_available() -> bool:
+    if not shutil.which("Rscript"):
+        return False
+    p = subprocess.run(["Rscript", "-e", "suppressMessages({library(DESeq2);library(GSVA)})"],
+                       capture_output=True)
+    return p.returncode == 0
+
+
+def make_fixture(n_genes: int, n_samples: int, seed: int, out: Path) -> Path:
+    if (out / "counts.tsv").exists():
+        return out
+    spec = importlib.util.spec_from_file_location("mf", ORACLE / "make_fixture.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.make(n_genes=n_genes, n_samples=n_samples, seed=seed, out=str(out))
+    return out
+
+
+# --------------------------------------------------------------------------- DE
+def bench_de(work: Path, sizes, with_r: bool, default_sizes) -> None:
+    print("DE", flush=True)
+    for n_genes, n_samples, seed in sizes:
+        fx = make_fixture(n_genes, n_samples, seed, work / f"fixture_{n_genes}x{n_samples}")
+        tsv = work / f"de_{n_genes}x{n_samples}.tsv"
+        tsv.unlink(missing_ok=True)
+        inf = ["default", "fast"] if (n_genes, n_samples) in default_sizes else ["fast"]
+        wall, rss, _ = measure_isolated([PY, str(REPO / "bench" / "bench_de.py"), "--fixture", str(fx),
+                                         "--inference", *inf, "--n-cpus", "2", "--out", str(tsv),
+                                         "--keep-results", str(work / f"py_{n_genes}x{n_samples}.tsv")])
+        res = pd.read_csv(tsv, sep="\t")
+        for r in res.itertuples():
+            record("de", f"mitoscore DE ({r.inference} inference)", n_genes=n_genes, n_samples=n_samples,
+                   compute_s=r.seconds, wall_s=wall if r.inference == "fast" else None, peak_rss_mib=rss,
+                   n_sig=r.n_sig, note=f"vs default: max|dLFC|={r.max_lfc_diff_vs_default}, "
+                                       f"Jaccard={r.jaccard_vs_default}")
+        if with_r:
+            rt = work / f"r_{n_genes}x{n_samples}.tsv"
+            wall, rss, out = measure_isolated(["Rscript", str(REPO / "bench" / "deseq2_results.R"), str(fx),
+                                               str(rt)])
+            line = [x for x in out.splitlines() if x.startswith("deseq2\t")][-1].split("\t")
+            py = pd.read_csv(work / f"py_{n_genes}x{n_samples}.tsv", sep="\t").set_index("gene")
+            r = pd.read_csv(rt, sep="\t").set_index("gene").loc[py.index]
+            dl = float((py.log2FoldChange - r.log2FoldChange).abs().max())
+            sp, sr = set(py.index[py.padj < 0.1]), set(r.index[r.padj < 0.1])
+            same_na = bool((py.padj.isna() == r.padj.isna()).all())
+            record("de", "R DESeq2 1.38 DESeq()+results()", n_genes=n_genes, n_samples=n_samples,
+                   compute_s=float(line[1]), wall_s=wall, peak_rss_mib=rss, n_sig=len(sr),
+                   note=f"mitoscore vs R: max|dLFC|={dl:.2e}, padj<0.1 sets identical={sp == sr} "
+                        f"({len(sp)}/{len(sr)}), same NA pattern={same_na}")
+
+
+# --------------------------------------------------------------------------- scoring
+def bench_scores(work: Path, quick: bool, with_r: bool) -> None:
+    print("scoring", flush=True)
+    g, s, k = (5000, 200, 100) if quick else (20000, 700, 1000)
+    out = work / "scores.tsv"
+    out.unlink(missing_ok=True)
+    wall, rss, _ = measure_isolated([PY, str(REPO / "bench" / "bench_scores.py"), "--genes", str(g), "--samples",
+                                     str(s), "--sets", str(k), "--threads", "2", "--out", str(out)])
+    for r in pd.read_csv(out, sep="\t").itertuples():
+        record("scores", r.task, n_genes=r.n_genes, n_samples=r.n_samples, n_sets=r.n_sets, compute_s=r.seconds,
+               peak_rss_mib=getattr(r, "peak_rss_mib", None), note=f"max |diff| / range = {r.max_rel_diff}")
+    if with_r and not quick:
+        fx = make_fixture(20000, 150, 20240602, work / "fixture_20000x150")
+        wall, rss, o = measure_isolated(["Rscript", str(ORACLE / "time_r.R"), "ssgsea50", str(fx)])
+        line = [x for x in o.splitlines() if x.startswith("ssgsea50")][-1].split("\t")
+        record("scores", "R GSVA 1.46 ssGSEA, 50 random sets (serial)", n_genes=20000, n_samples=150, n_sets=50,
+               compute_s=float(line[1]), wall_s=wall, peak_rss_mib=rss)
+        code = ("import sys,time,pandas as pd,numpy as np;sys.path.insert(0,%r);"
+                "from mitoscore.scores import ssgsea,log2_normalised,median_of_ratios;"
+                "from mitoscore.io import read_gmt;c=pd.read_csv(%r,sep='\\t',index_col=0);"
+                "x=log2_normalised(c,median_of_ratios(c));"
+                "s={k:v[1] for k,v in read_gmt(%r).items() if k.startswith('RANDOM_SET')};"
+                "t=time.perf_counter();ssgsea(x,s,threads=2);print('T',time.perf_counter()-t)") % (
+            str(REPO), str(fx / "counts.tsv"), str(fx / "genesets.gmt"))
+        wall, rss, o = measure_isolated([PY, "-c", code])
+        t = float([x for x in o.splitlines() if x.startswith("T ")][-1].split()[1])
+        record("scores", "mitoscore ssGSEA, 50 random sets (same fixture as R)", n_genes=20000, n_samples=150,
+               n_sets=50, compute_s=t, wall_s=wall, peak_rss_mib=rss)
+
+
+# --------------------------------------------------------------------------- whole workflow
+def simulate_cohorts(outdir: Path, specs: list[tuple[str, int, int]], n_genes: int) -> list[dict]:
+    sys.path.insert(0, str(REPO))
+    from mitoscore import simulate
+
+    rows = []
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, n, seed in specs:
+        counts_f = outdir / f"SYNTHETIC_{name}_counts.tsv.gz"
+        if not counts_f.exists():
+            params = simulate.SimParams(n_samples=n, seed=seed)
+            counts, clinical, _ = simulate.build_cohort(f"SYNTHETIC_{name}", SHARED / "data", params,
+                                                        n_genes=n_genes)
+            simulate.write_cohort(outdir, f"SYNTHETIC_{name}", counts, clinical, params)
+        rows.append({"cohort": f"SYNTHETIC_{name}", "counts": str(counts_f),
+                     "clinical": str(outdir / f"SYNTHETIC_{name}_clinical.tsv"), "role": "validation",
+                     "gene_ids": "symbol", "id_column": "sample_id", "time_column": "os_months",
+                     "event_column": "os_event", "time_unit": "months", "treatment_column": "treatment",
+                     "reference_arm": "intensive chemo", "response_column": "best_response",
+                     "response_coding": "CR/CRi=1,refractory=0", "covariates": "age,sex,eln2017",
+                     "reference_levels": "sex=F,eln2017=favorable", "description": "SYNTHETIC benchmark cohort"})
+    return rows
+
+
+def run_workflow(work: Path, rows: list[dict], *, n_random: int, n_boot: int) -> tuple[float, float]:
+    if work.exists():
+        shutil.rmtree(work)
+    (work / "config").mkdir(parents=True)
+    shutil.copytree(REPO / "config" / "signatures", work / "config" / "signatures")
+    pd.DataFrame(rows).to_csv(work / "config" / "cohorts.tsv", sep="\t", index=False)
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    cfg["random_sets"]["n_random_sets"] = n_random
+    cfg["survival"]["n_bootstrap"] = n_boot
+    cfg["report"]["reporting"] = "config/reporting_missing.yaml"
+    (work / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    wall, rss, _ = measure_isolated([PY, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(work),
+                                     "--configfile", str(work / "config" / "config.yaml"), "--cores", "2",
+                                     "--quiet", "all"])
+    return wall, rss
+
+
+def bench_workflow(work: Path, quick: bool) -> None:
+    print("workflow", flush=True)
+    n_random, n_boot = (100, 100) if quick else (1000, 1000)
+    big = 700 if not quick else 150
+    sims = work / "sim"
+    plan = [("samples", 150, 20000), ("samples", 300, 20000), ("samples", big, 20000),
+            ("genes", 300, 6000), ("genes", 300, 10000)]
+    if quick:
+        plan = [("samples", 80, 6000), ("samples", 150, 6000), ("genes", 80, 8000)]
+    for axis, n, g in plan:
+        rows = simulate_cohorts(sims / f"g{g}", [(f"bench{n}", n, 1000 + n)], n_genes=g)
+        wall, rss = run_workflow(work / f"wf_{n}x{g}", rows, n_random=n_random, n_boot=n_boot)
+        record("workflow", f"one cohort, every analysis ({n_random} random sets, {n_boot} bootstraps)",
+               axis=axis, n_samples=n, n_genes=g, wall_s=wall, peak_rss_mib=rss)
+    if not quick:
+        rows = simulate_cohorts(sims / "g20000", [(f"consortium{i}", 750, 2000 + i) for i in range(4)],
+                                n_genes=20000)
+        wall, rss = run_workflow(work / "wf_4x750", rows, n_random=n_random, n_boot=n_boot)
+        record("workflow", "4 cohorts x 750 patients (3000), every analysis", n_samples=3000, n_genes=20000,
+               wall_s=wall, peak_rss_mib=rss)
+
+
+# --------------------------------------------------------------------------- report
+def machine() -> dict:
+    info = {"date (UTC)": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M"),
+            "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+            "python": platform.python_version()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        mem = [x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")][0]
+        info["memory"] = f"{int(mem.split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    for pkg in ("mitoscore", "snakemake", "pydeseq2", "gseapy", "lifelines", "numpy", "pandas", "scipy"):
+        info[pkg] = version(pkg)
+    if shutil.which("Rscript"):
+        p = subprocess.run(["Rscript", "-e", "cat(R.version.string, as.character(packageVersion('DESeq2')), "
+                                             "as.character(packageVersion('GSVA')))"], capture_output=True,
+                           text=True)
+        info["R / DESeq2 / GSVA"] = p.stdout.strip() or "not installed"
+    else:
+        info["R / DESeq2 / GSVA"] = "not installed"
+    try:
+        info["git commit"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                                            capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    return info
+
+
+def fmt(x, nd=1):
+    if x is None or (isinstance(x, float) and pd.isna(x)):
+        return ""
+    return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
+
+
+def write_markdown(path: Path, info: dict, quick: bool) -> None:
+    df = pd.DataFrame(ROWS)
+    lines = ["# Benchmarks", "",
+             "Written by `make bench` (`bench/run_bench.py`); every measurement is a fresh process; peak RSS is "
+             "the largest single process of the measurement. " + ("**QUICK mode (small sizes).**" if quick else ""),
+             "", "## Machine and versions", "", "| item | value |", "| --- | --- |"]
+    lines += [f"| {k} | {v} |" for k, v in info.items()]
+
+    def table(section, cols, heads):
+        sub = df[df.section == section] if len(df) else df
+        if sub is None or not len(sub):
+            return ["", "(not run)"]
+        out = ["", "| " + " | ".join(heads) + " |", "|" + " --- |" * len(heads)]
+        for _, r in sub.iterrows():
+            out.append("| " + " | ".join(fmt(r.get(c)) for c in cols) + " |")
+        return out
+
+    lines += ["", "## Differential expression", ""]
+    lines += ["Compute time excludes reading the input (as the oracle's R timings). Targets: at most 0.5x the R "
+              "DESeq2 time with identical results (log2FC within 1e-4 of R, same padj<0.1 set)."]
+    lines += table("de", ["task", "n_genes", "n_samples", "compute_s", "wall_s", "peak_rss_mib", "n_sig", "note"],
+                   ["task", "genes", "samples", "compute s", "wall s", "peak MiB", "padj<0.1", "agreement"])
+    if len(df) and (df.section == "de").any():
+        de = df[df.section == "de"]
+        ratios = []
+        for (g, s), sub in de.groupby(["n_genes", "n_samples"]):
+            fast = sub[sub.task.str.contains("fast")]
+            r = sub[sub.task.str.startswith("R ")]
+            if len(fast) and len(r):
+                ratios.append(f"- {g} x {s}: mitoscore / R DESeq2 compute time = "
+                              f"{fast.compute_s.iloc[0] / r.compute_s.iloc[0]:.2f}x "
+                              f"(wall {fast.wall_s.iloc[0] / r.wall_s.iloc[0]:.2f}x)")
+        lines += ["", "Ratios measured in this run:", ""] + (ratios or ["- R not installed: no ratio"])
+    lines += ["", "## Signature scoring", ""]
+    lines += table("scores", ["task", "n_genes", "n_samples", "n_sets", "compute_s", "wall_s", "peak_rss_mib", "note"],
+                   ["task", "genes", "samples", "sets", "compute s", "wall s", "peak MiB", "note"])
+    lines += ["", "## Whole workflow (2 cores)", ""]
+    lines += table("workflow", ["task", "axis", "n_samples", "n_genes", "wall_s", "peak_rss_mib"],
+                   ["run", "scaling axis", "samples", "genes", "wall s", "peak MiB"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    (REPO / "bench" / "out").mkdir(exist_ok=True)
+    df.to_csv(REPO / "bench" / "out" / "benchmarks.tsv", sep="\t", index=False)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks.md"))
+    ap.add_argument("--work", default="/tmp/mitoscore-bench")
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test of the harness)")
+    ap.add_argument("--skip-r", action="store_true")
+    ap.add_argument("--skip-workflow", action="store_true")
+    ap.add_argument("--only", choices=["de", "scores", "workflow"], default=None)
+    a = ap.parse_args()
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    with_r = not a.skip_r and r_available()
+    print(f"R available: {with_r}", flush=True)
+    info = machine()
+    if a.only in (None, "de"):
+        sizes = [(3000, 60, 11)] if a.quick else [(20000, 150, 20240602), (20000, 700, 20240603)]
+        default_sizes = {(3000, 60)} if a.quick else {(20000, 150)}
+        bench_de(work, sizes, with_r, default_sizes)
+    if a.only in (None, "scores"):
+        bench_scores(work, a.quick, with_r)
+    if a.only in (None, "workflow") and not a.skip_workflow:
+        bench_workflow(work, a.quick)
+    write_markdown(Path(a.out), info, a.quick)
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
