@@ -153,6 +153,27 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
                                  column="de.contrasts.cohorts",
                                  fix=f"use cohort ids from {sheet_path}: {ids}"
                                      + (f" (did you mean '{nearest(c, ids)}'?)" if nearest(c, ids) else ""))
+    der = config.get("derivation", {}) or {}
+    if der.get("enabled"):
+        discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
+        target = der.get("cohort") or (discovery[0] if discovery else None)
+        if target is None:
+            raise InputError("derivation is enabled but no cohort has role 'discovery'", file=sheet_path,
+                             column="role", fix="mark the discovery cohort (role: discovery) or set derivation.cohort")
+        if target not in ids:
+            raise InputError(f"derivation.cohort '{target}' is not in the cohort sheet", file=config_name,
+                             column="derivation.cohort", fix=f"use one of {ids}")
+        contrasts = {c["name"]: c for c in config.get("de", {}).get("contrasts", [])}
+        if der.get("contrast", "mitoscore_high_vs_low") not in contrasts:
+            raise InputError(f"derivation.contrast '{der.get('contrast')}' is not a configured DE contrast",
+                             file=config_name, column="derivation.contrast", fix=f"use one of {list(contrasts)}")
+        if der.get("name", "MITOSCORE_DERIVED") in sig_names:
+            raise InputError("derivation.name clashes with a configured signature", file=config_name,
+                             column="derivation.name", fix="choose another name")
+        rg = der.get("restrict_gmt")
+        if rg and not Path(rg).exists():
+            raise InputError("derivation.restrict_gmt not found", file=config_name, column="derivation.restrict_gmt",
+                             value=rg, fix="correct the path or remove the key")
     names = [c["name"] for c in config.get("de", {}).get("contrasts", [])]
     if len(set(names)) != len(names):
         raise InputError("contrast names are duplicated", file=config_name, column="de.contrasts",

@@ -879,3 +879,15 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
     finally:
         plt.close(fig)
+
+
+def placeholder(message: str, *, title: str = "") -> Figure:
+    """A figure that states why there is nothing to plot (e.g. a derived signature is not
+    scored in the cohort it was derived from), so every declared figure exists."""
+    fig = Figure(figsize=(7, 2.2))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=11, wrap=True, color="#555555")
+    return fig

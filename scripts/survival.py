@@ -26,6 +26,11 @@ def main(snakemake, log):
     cohort = snakemake.wildcards.cohort
     for sig, path in zip(snakemake.params.signatures, out.km_plots):
         km = res.km[res.km["signature"] == sig]
+        if km.empty:
+            plots.save_figure(plots.placeholder(
+                f"{sig} is not scored in {cohort} (a derived signature is validated only in the other cohorts)",
+                title=f"{cohort}: {sig}"), path)
+            continue
         lr = res.logrank[res.logrank["signature"] == sig]
         uni = res.cox[(res.cox["signature"] == sig) & (res.cox["model"] == "univariable")]
         note = None

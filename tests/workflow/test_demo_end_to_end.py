@@ -110,3 +110,19 @@ def test_reruns_nothing_when_up_to_date(demo_run):
     from .conftest import snakemake
     out = snakemake(demo_run, "-n", "--cores", "2").stdout
     assert "Nothing to be done" in out or "nothing to be done" in out.lower(), out[-2000:]
+
+
+def test_snakemake_zip_report_registers_every_figure(demo_run):
+    """`snakemake --report` (never with --all-temp) builds, with figures and tables by cohort."""
+    import zipfile
+
+    from .conftest import snakemake
+    out = demo_run / "results" / "report" / "snakemake_report.zip"
+    snakemake(demo_run, "--report", str(out))
+    names = zipfile.ZipFile(out).namelist()
+    joined = "\n".join(names)
+    for c in COHORTS:
+        assert f"{c}/survival/km_MITOSCORE.svg" in joined
+        assert f"{c}/de/responder_vs_refractory_volcano.svg" in joined
+        assert f"{c}/qc/pca.svg" in joined
+    assert "results/summary/forest.svg" in joined and "results/summary/meta_analysis.tsv" in joined

@@ -5,9 +5,9 @@ every embedded figure has a non-zero rendered size (the report's own tiny inline
 check sets ``document.body.dataset.figuresOk``), the page renders (screenshot), and
 key numbers in the rendered DOM equal the result TSVs.
 
-The report is rendered from a small synthetic results tree (tests/unit/test_report.py
-``make_results_tree``); when the workflow has produced ``results/report/index.html`` in
-the repository (``make run``), that report is checked too.
+Two reports are checked: one rendered from a small synthetic results tree
+(tests/unit/test_report.py ``make_results_tree``) and the one the workflow wrote for the
+SYNTHETIC demo cohorts (the session's ``demo_run``).
 
 Chromium: ``/usr/bin/chromium``; if absent and we are root with apt-get, it is
 installed once per session (``apt-get install chromium``, time-limited); otherwise
@@ -100,16 +100,13 @@ def synthetic_report(tmp_path_factory):
     return out, root / "results"
 
 
-def _real_report():
-    html = REPO / "results" / "report" / "index.html"
-    if not html.exists():
-        pytest.skip("no workflow report in results/report/index.html (run `make run` first)")
-    return html, REPO / "results"
-
-
 @pytest.fixture(params=["synthetic", "workflow"])
 def rendered(request, synthetic_report):
-    return synthetic_report if request.param == "synthetic" else _real_report()
+    """The synthetic report, and the report of the real demo run (tests/workflow/conftest.py)."""
+    if request.param == "synthetic":
+        return synthetic_report
+    work = request.getfixturevalue("demo_run")
+    return work / "results" / "report" / "index.html", work / "results"
 
 
 def _primary_rows(results: Path):

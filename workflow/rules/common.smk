@@ -27,12 +27,40 @@ check_config(config, _rows, sheet_path=COHORT_SHEET, config_name="config (--conf
 COHORTS = {r["cohort"]: r for r in _rows}
 COHORT_IDS = list(COHORTS)
 CONTRASTS = {c["name"]: c for c in config["de"]["contrasts"]}
+REPORT_CONFIG = dict(config)  # what the report lists (and checksums): + the derived signature
 SIGNATURE_FILES = [s.get("gmt") or s.get("weights") for s in config["signatures"]]
-SIG_NAMES = [s["name"] for s in config["signatures"]]
+DERIVATION = config["derivation"]
+if DERIVATION["enabled"]:
+    DERIVED_NAME = DERIVATION["name"]
+    DERIVED_FROM = DERIVATION.get("cohort") or next(c for c, r in COHORTS.items() if r.get("role") == "discovery")
+    DERIVED_GMT = f"results/derived/{DERIVED_NAME}.gmt"
+    REPORT_CONFIG["signatures"] = list(config["signatures"]) + [
+        {"name": DERIVED_NAME, "gmt": DERIVED_GMT, "description": f"derived in {DERIVED_FROM}; validation cohorts only"}]
+SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
     contrast="|".join(map(re.escape, CONTRASTS)) if CONTRASTS else "NONE",
+    name=re.escape(config["derivation"]["name"]),
+
+
+def scored_in(cohort):
+    """Whether the derived signature is scored in a cohort: validation cohorts only, never
+    the cohort it was derived from."""
+    return DERIVATION["enabled"] and cohort != DERIVED_FROM and COHORTS[cohort].get("role", "validation") == "validation"
+
+
+def signature_specs(wildcards):
+    """The signatures scored in a cohort (configured + the frozen derived one where it applies)."""
+    specs = list(config["signatures"])
+    if scored_in(wildcards.cohort):
+        specs.append({"name": DERIVED_NAME, "gmt": DERIVED_GMT,
+                      "description": f"derived in {DERIVED_FROM} (frozen; see results/derived/)"})
+    return specs
+
+
+def signature_files(wildcards):
+    return [s.get("gmt") or s.get("weights") for s in signature_specs(wildcards)]
 
 
 def cohort_row(wildcards):
@@ -88,6 +116,8 @@ def all_targets():
     t = []
     for c in COHORT_IDS:
         t += per_cohort_targets(c)
+    if DERIVATION["enabled"]:
+        t.append(DERIVED_GMT)
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
           "results/report/index.html"]
     return t
@@ -111,7 +141,8 @@ def report_inputs(wildcards):
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
         per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
     files["cohort_files"] = per
-    files["signatures"] = SIGNATURE_FILES
+    files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
+                                             if DERIVATION["enabled"] else [])
     reporting = config["report"].get("reporting", "config/reporting.yaml")
     if Path(reporting).exists():
         files["reporting"] = reporting

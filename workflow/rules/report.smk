@@ -9,7 +9,7 @@ rule report:
         provenance="results/report/provenance.tsv",
     params:
         cohorts=lambda w: {c: cohort_params(r) for c, r in COHORTS.items()},
-        config=config,
+        config=REPORT_CONFIG,
         cohort_sheet=COHORT_SHEET,
         workdir=lambda w: str(Path.cwd()),
         basedir=workflow.basedir,

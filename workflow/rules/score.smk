@@ -6,7 +6,7 @@ rule score:
     input:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
         gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
-        signatures=SIGNATURE_FILES,
+        signatures=signature_files,
     output:
         scores="results/cohorts/{cohort}/scores.tsv",
         sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
@@ -14,7 +14,7 @@ rule score:
         plot=report("results/cohorts/{cohort}/scores.svg", category="{cohort}", subcategory="Scores",
                     caption="../report/scores.rst", labels={"cohort": "{cohort}", "figure": "score distributions"}),
     params:
-        signatures=config["signatures"],
+        signatures=signature_specs,
         scoring=config["scoring"],
         cutpoint=config["cutpoint"],
         min_coverage=config["min_signature_coverage"],
@@ -36,7 +36,7 @@ rule random_null:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
         clinical="results/cohorts/{cohort}/validated/clinical.tsv",
         scores="results/cohorts/{cohort}/scores.tsv",
-        signatures=SIGNATURE_FILES,
+        signatures=signature_files,
     output:
         null="results/cohorts/{cohort}/survival/random_null.tsv",
         summary="results/cohorts/{cohort}/survival/random_null_summary.tsv",
@@ -44,7 +44,7 @@ rule random_null:
                     caption="../report/random_null.rst",
                     labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
     params:
-        signatures=config["signatures"],
+        signatures=signature_specs,
         random_sets=config["random_sets"],
         scoring=config["scoring"],
         survival=config["survival"],

@@ -1,0 +1,26 @@
+# Optional: derive a signature in the discovery cohort; freeze it (GMT + sha256).
+
+
+rule derive_signature:
+    input:
+        de=lambda w: f"results/cohorts/{DERIVED_FROM}/de/{DERIVATION['contrast']}.tsv",
+        restrict=DERIVATION.get("restrict_gmt", []),
+    output:
+        gmt=report("results/derived/{name}.gmt", category="Derived signature",
+                   caption="../report/derived.rst", labels={"signature": "{name}", "file": "GMT"}),
+        genes=report("results/derived/{name}_genes.tsv", category="Derived signature",
+                     caption="../report/derived.rst", labels={"signature": "{name}", "file": "genes"}),
+        checksum="results/derived/{name}.sha256",
+    params:
+        derivation=DERIVATION,
+        cohort=lambda w: DERIVED_FROM,
+    log:
+        "results/logs/derive_{name}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/derive_signature.py"
