@@ -5,7 +5,9 @@ rule de:
     input:
         unpack(de_inputs),
     output:
-        table="results/cohorts/{cohort}/de/{contrast}.tsv",
+        table=report("results/cohorts/{cohort}/de/{contrast}.tsv", category="{cohort}",
+                     subcategory="Differential expression", caption="../report/table.rst",
+                     labels={"cohort": "{cohort}", "contrast": "{contrast}", "table": "DESeq2 results"}),
         volcano=report("results/cohorts/{cohort}/de/{contrast}_volcano.svg", category="{cohort}", subcategory="Differential expression",
                        caption="../report/volcano.rst",
                        labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "volcano"}),

@@ -28,7 +28,8 @@ rule qc:
         vst="results/cohorts/{cohort}/expr/vst.parquet",
         clinical="results/cohorts/{cohort}/validated/clinical.tsv",
     output:
-        qc="results/cohorts/{cohort}/qc/qc.tsv",
+        qc=report("results/cohorts/{cohort}/qc/qc.tsv", category="{cohort}", subcategory="QC", caption="../report/table.rst",
+                   labels={"cohort": "{cohort}", "table": "QC"}),
         pca="results/cohorts/{cohort}/qc/pca.tsv",
         pca_plot=report("results/cohorts/{cohort}/qc/pca.svg", category="{cohort}", subcategory="QC",
                         caption="../report/pca.rst", labels={"cohort": "{cohort}", "figure": "PCA of VST"}),

@@ -8,7 +8,8 @@ rule score:
         gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         signatures=signature_files,
     output:
-        scores="results/cohorts/{cohort}/scores.tsv",
+        scores=report("results/cohorts/{cohort}/scores.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
+                   labels={"cohort": "{cohort}", "table": "scores"}),
         sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
         coverage="results/cohorts/{cohort}/signature_coverage.tsv",
         plot=report("results/cohorts/{cohort}/scores.svg", category="{cohort}", subcategory="Scores",
@@ -39,7 +40,8 @@ rule random_null:
         signatures=signature_files,
     output:
         null="results/cohorts/{cohort}/survival/random_null.tsv",
-        summary="results/cohorts/{cohort}/survival/random_null_summary.tsv",
+        summary=report("results/cohorts/{cohort}/survival/random_null_summary.tsv", category="{cohort}", subcategory="Random-signature null", caption="../report/table.rst",
+                   labels={"cohort": "{cohort}", "table": "random-signature null"}),
         plot=report("results/cohorts/{cohort}/survival/random_null.svg", category="{cohort}", subcategory="Random-signature null",
                     caption="../report/random_null.rst",
                     labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
