@@ -199,6 +199,14 @@ def _cox_rows(res, *, signature, kind, model, extra=None) -> pd.DataFrame:
     return t
 
 
+def _zph_rows(data: pd.DataFrame, res, *, signature: str, model: str) -> pd.DataFrame:
+    """survival 3.x cox.zph (km transform) of a fitted model, labelled for the output table."""
+    z = survival.cox_zph(data, TIME, EVENT, res, transform="km")
+    z.insert(0, "model", model)
+    z.insert(0, "signature", signature)
+    return z
+
+
 def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary: str,
                     covariates: list[str] = (), reference_levels: dict[str, str] | None = None,
                     strata: list[str] = (), treatment: bool = False, reference_arm: str | None = None,
@@ -257,10 +265,7 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
         try:
             uni = survival.cox_fit(df, TIME, EVENT, [SCORE], min_events=min_events, min_epv=min_epv)
             cox_rows.append(_cox_rows(uni, signature=sig, kind=kind, model="univariable"))
-            z = survival.cox_zph(df, TIME, EVENT, uni, transform="km")
-            z.insert(0, "model", "univariable")
-            z.insert(0, "signature", sig)
-            zph_rows.append(z)
+            zph_rows.append(_zph_rows(df, uni, signature=sig, model="univariable"))
         except ModelSkipped as exc:
             skip(sig, "univariable", exc.reason)
 
@@ -289,10 +294,7 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
                                        min_events=min_events, min_epv=min_epv)
                 cox_rows.append(_cox_rows(res, signature=sig, kind=kind, model="multivariable",
                                           extra={"n_dropped_missing": dm.attrs.get("n_dropped", 0)}))
-                z = survival.cox_zph(data, TIME, EVENT, res, transform="km")
-                z.insert(0, "model", "multivariable")
-                z.insert(0, "signature", sig)
-                zph_rows.append(z)
+                zph_rows.append(_zph_rows(data, res, signature=sig, model="multivariable"))
             except ModelSkipped as exc:
                 skip(sig, "multivariable", exc.reason)
 

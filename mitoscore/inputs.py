@@ -217,14 +217,19 @@ def _preview(items, n: int = 10) -> str:
     return s
 
 
+def _n_comment_lines(lines: list[str]) -> int:
+    """Number of leading '#' comment lines (our SYNTHETIC headers, featureCounts' command line)."""
+    n = 0
+    for ln in lines:
+        if not ln.startswith("#"):
+            break
+        n += 1
+    return n
+
+
 def _read_matrix(p: Path) -> pd.DataFrame:
     lines = _head_lines(p, 200)
-    n_comment = 0
-    for ln in lines:
-        if ln.startswith("#"):
-            n_comment += 1
-        else:
-            break
+    n_comment = _n_comment_lines(lines)
     body = lines[n_comment:]
     body_nonblank = [ln for ln in body if ln.strip()]
     if not body_nonblank:
@@ -281,12 +286,7 @@ def _read_parquet(p: Path) -> pd.DataFrame:
 
 def _read_featurecounts(p: Path) -> pd.DataFrame:
     lines = _head_lines(p, 5)
-    n_comment = 0
-    for ln in lines:
-        if ln.startswith("#"):
-            n_comment += 1
-        else:
-            break
+    n_comment = _n_comment_lines(lines)
     if n_comment >= len(lines):
         raise InputError("no header line found", file=str(p), fix="pass the featureCounts output table, not its .summary")
     header = _split(lines[n_comment], "\t")
