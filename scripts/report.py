@@ -1,5 +1,5 @@
 """Rule report: the self-contained HTML report (REMARK/TRIPOD order) and its provenance table."""
-from _common import run
+from _common import ROOT, run
 
 
 def main(snakemake, log):
@@ -20,9 +20,10 @@ def main(snakemake, log):
     config_files = [f for f in getattr(p, "config_files", []) or []]
     ctx = report.load_context(
         results_dir=results_dir, config=config, cohorts=p.cohorts, report_dir=html_out.parent,
-        reporting_path=reporting, cohort_sheet=p.cohort_sheet, basedir=p.basedir, workdir=p.workdir,
+        reporting_path=reporting, cohort_sheet=p.cohort_sheet, basedir=str(ROOT),
+        workdir=str(Path.cwd()),
         config_files=config_files)
-    schema_file = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "reporting.schema.yaml"
+    schema_file = ROOT / "workflow" / "schemas" / "reporting.schema.yaml"
     if schema_file.exists():
         import yaml
         ctx.warnings += report.validate_reporting(ctx.reporting, yaml.safe_load(schema_file.read_text()),

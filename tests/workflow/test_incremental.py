@@ -18,7 +18,7 @@ def planned_jobs(work) -> tuple[dict[str, int], str]:
     """Snakemake's own dry-run plan: {rule: count} and the full text (with wildcards)."""
     out = snakemake(work, "-n", "--cores", "2").stdout
     table = out[out.find("Job stats:"):]
-    counts = {r: int(n) for r, n in re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M) if r != "total"}
+    counts = {r: int(n) for r, n in re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M) if r not in ("total", "all")}
     return counts, out
 
 

@@ -1,5 +1,6 @@
 # Configuration and cohort-sheet loading, validation, wildcard constraints,
 # input functions and the target list. Nothing else.
+import os
 import re
 import sys
 from pathlib import Path

@@ -11,9 +11,8 @@ rule report:
         cohorts=lambda w: {c: cohort_params(r) for c, r in COHORTS.items()},
         config=REPORT_CONFIG,
         cohort_sheet=COHORT_SHEET,
-        workdir=lambda w: str(Path.cwd()),
-        basedir=workflow.basedir,
-        config_files=lambda w: [str(f) for f in workflow.configfiles],
+        # relative paths: moving a finished run directory must not re-trigger the report
+        config_files=lambda w: sorted({os.path.relpath(f) for f in workflow.configfiles}),
     log:
         "results/logs/report.log",
     threads: 1
