@@ -18,8 +18,8 @@ rule derive_signature:
         "results/logs/derive_{name}.log",
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=mem_mb(500, 20),
+        runtime=runtime_min(5, 0.5),
     conda:
         "../../envs/core.yaml"
     script:

@@ -24,8 +24,8 @@ rule summary:
         "results/logs/summary.log",
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=mem_mb(800, 5),
+        runtime=runtime_min(5, 0.5),
     conda:
         "../../envs/core.yaml"
     script:

@@ -17,8 +17,8 @@ rule report:
         "results/logs/report.log",
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=mem_mb(1500, 3),
+        runtime=runtime_min(10, 0.2),
     conda:
         "../../envs/core.yaml"
     script:
