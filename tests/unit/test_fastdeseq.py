@@ -99,15 +99,45 @@ def test_fast_equals_default(fits):
     assert set(rf["gene"][rf["padj"] < 0.1]) == set(rd["gene"][rd["padj"] < 0.1])
 
 
+def _map_loss(dds, j: int, log_alpha: float) -> float:
+    """pydeseq2's MAP dispersion objective for gene ``j`` (utils.fit_alpha_mle's loss with
+    cr_reg and prior_reg): NB negative log-likelihood + Cox-Reid term + log-normal prior."""
+    X = dds.obsm["design_matrix"].to_numpy(dtype=float)
+    mu = dds.layers["_mu_hat"][:, j]
+    y = dds.X[:, j].astype(float)
+    a = np.exp(log_alpha)
+    W = mu / (1 + mu * a)
+    cr = 0.5 * np.linalg.slogdet((X.T * W) @ X)[1]
+    prior = (log_alpha - np.log(dds.var["fitted_dispersions"].iloc[j])) ** 2 / (2 * dds.uns["prior_disp_var"].item())
+    return float(pd2utils.nb_nll(y, mu, a)) + cr + prior
+
+
 def test_fast_equals_default_with_covariate(fixture_counts, fixture_clinical):
-    """'~age + condition' takes the IRLS path for the initial mu (not lin_reg_mu)."""
-    out = {inf: run_deseq(fixture_counts, fixture_clinical, "~age + condition", CONTRAST,
-                          lfc_shrink=False, inference=inf, n_cpus=2)
+    """'~age + condition' takes the IRLS path for the initial mu (not lin_reg_mu).
+
+    pydeseq2's per-gene L-BFGS-B occasionally stops without converging on the MAP
+    dispersion (it then flags ``_MAP_converged`` False and keeps its last iterate; seen on
+    0-2 of these 2000 genes depending on BLAS rounding). Those genes are compared on the
+    objective instead: the vectorised Newton solution must be at least as good.
+    """
+    dds = {inf: fit_deseq(fixture_counts, fixture_clinical, "~age + condition", CONTRAST,
+                          inference=inf, n_cpus=2)
            for inf in ("fast", "default")}
-    f, d = out["fast"], out["default"]
-    np.testing.assert_allclose(f["log2FoldChange"], d["log2FoldChange"], atol=1e-6)  # obs 4e-8
+    res = {inf: deseq_results(d, CONTRAST, alpha=0.1, lfc_shrink=False).set_index("gene") for inf, d in dds.items()}
+    f, d = res["fast"], res["default"]
+    unconv = ~dds["default"].var["_MAP_converged"].fillna(True).to_numpy(dtype=bool)
+    assert unconv.sum() <= 0.005 * len(unconv)
+    print(f"default MAP not converged on {int(unconv.sum())} genes")
+    ok = ~unconv
+    np.testing.assert_allclose(f["log2FoldChange"].to_numpy()[ok], d["log2FoldChange"].to_numpy()[ok],
+                               atol=1e-6)  # obs 4e-8
+    assert dds["fast"].var["_MAP_converged"].fillna(True).all()
+    for j in np.flatnonzero(unconv):
+        lf, ld = (np.log(dds[k].var["MAP_dispersions"].iloc[j]) for k in ("fast", "default"))
+        assert _map_loss(dds["default"], j, lf) <= _map_loss(dds["default"], j, ld) + 1e-9
+        assert abs(f["log2FoldChange"].iloc[j] - d["log2FoldChange"].iloc[j]) < 1e-3
     assert (f["padj"].isna() == d["padj"].isna()).all()
-    assert set(f["gene"][f["padj"] < 0.1]) == set(d["gene"][d["padj"] < 0.1])
+    assert set(f.index[f["padj"] < 0.1]) == set(d.index[d["padj"] < 0.1])
 
 
 # ----------------------------------------------------------------------------- unit level
