@@ -32,13 +32,18 @@ class ScoreResult:
     scores: pd.DataFrame       # sample, signature, kind, score, es, z, group
     sensitivity: pd.DataFrame  # sample, signature, method, score
     coverage: pd.DataFrame     # signature, kind, n_genes, n_present, fraction, missing
+    cutpoints: pd.DataFrame = field(default_factory=pd.DataFrame)  # see CUTPOINT_COLUMNS
+
+
+#: Columns of ``cutpoints.tsv``: how each signature's groups were formed in a cohort.
+CUTPOINT_COLUMNS = ["signature", "kind", "rule", "scale", "boundary", "cut", "source", "n_above"]
 
 
 def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, alpha: float = 0.25,
                  sensitivity=("singscore", "mean_z"), single_genes=(), gene_ratios=(),
                  cut_rule: str = "median", cut_value: float | None = None, min_coverage: float = 0.8,
                  cohort: str = "", signature_files: dict[str, str] | None = None,
-                 threads: int | None = 1) -> ScoreResult:
+                 threads: int | None = 1, frozen: pd.DataFrame | None = None) -> ScoreResult:
     """Score every signature in one cohort.
 
     * unweighted signatures: ssGSEA (GSVA 1.46 algorithm) normalised per signature by
@@ -49,6 +54,15 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
       (log2 A - log2 B).
     Every score is z-scored within the cohort (``z``, R's sd) for HR per SD and grouped
     by the pre-declared cut rule applied to ``z`` (median: high if z > median).
+
+    Cut rule ``discovery_median``: without ``frozen`` (the discovery cohort itself) a
+    sample is high if its transferable score (:func:`scores.cut_scale`: ssGSEA ``es``,
+    otherwise ``score``) exceeds the cohort's median of it (the same split as the median of
+    ``z``), and that median is recorded in ``cutpoints``; in any other cohort ``frozen`` is
+    the discovery cohort's ``cutpoints`` table and the frozen cut is applied unchanged. A
+    signature missing from ``frozen`` (one scored only outside the discovery cohort, e.g.
+    a derived signature) falls back to this cohort's median with a warning, recorded in
+    ``cutpoints``. Every cohort returns ``cutpoints`` (CUTPOINT_COLUMNS) for the report.
     """
     signature_files = signature_files or {}
     cov_rows, sets, weighted = [], {}, {}
@@ -64,6 +78,47 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
             sets[name] = [g for g in sig.genes if g in expr.index]
 
     long_rows: list[pd.DataFrame] = []
+    cut_rows: list[dict] = []
+    frozen_by_sig = ({r["signature"]: r for r in frozen.to_dict("records")}
+                     if frozen is not None and len(frozen) else {})
+
+    def groups(name: str, kind: str, values: pd.Series, z: pd.Series, es: pd.Series | None) -> pd.Series:
+        def rec(rule, scale, boundary, cut, source, n_above):
+            cut_rows.append({"signature": name, "kind": kind, "rule": rule, "scale": scale, "boundary": boundary,
+                             "cut": float(cut), "source": source, "n_above": int(n_above)})
+
+        if cut_rule == "discovery_median" and frozen is not None:
+            f = frozen_by_sig.get(name)
+            if f is not None:
+                raw = (es.reindex(values.index) if f["scale"] == "es" else values).astype(float)
+                g = scores.cut_groups(raw, "fixed", f["cut"])
+                rec(cut_rule, f["scale"], "high|low", f["cut"], f["source"], (raw > f["cut"]).sum())
+                return g
+            log.warning("%s: no frozen discovery cutpoint for %s; using this cohort's median", cohort, name)
+            m = float(np.median(z))
+            rec(cut_rule, "z", "high|low", m, "median of this cohort (no frozen cutpoint for this signature)",
+                (z > m).sum())
+            return scores.cut_groups(z, "median")
+        if cut_rule == "discovery_median":  # this is the discovery cohort: freeze its median
+            scale = scores.cut_scale(kind)
+            raw = (es.reindex(values.index) if scale == "es" else values).astype(float)
+            m = float(np.median(raw))
+            rec(cut_rule, scale, "high|low", m, f"median of {cohort or 'the discovery cohort'} (frozen)",
+                (raw > m).sum())
+            return scores.cut_groups(raw, "fixed", m)
+        if cut_rule == "median":
+            m = float(np.median(z))
+            rec(cut_rule, "z", "high|low", m, "median of this cohort", (z > m).sum())
+            return scores.cut_groups(z, "median")
+        if cut_rule == "fixed":
+            rec(cut_rule, "z", "high|low", cut_value, "fixed value from the configuration", (z > cut_value).sum())
+            return scores.cut_groups(z, "fixed", cut_value)
+        g = scores.cut_groups(z, cut_rule)
+        m, pre = (3, "T") if cut_rule == "tertiles" else (4, "Q")
+        for i in range(1, m):
+            c = float(np.quantile(z.to_numpy(dtype=float), i / m, method="linear"))
+            rec(cut_rule, "z", f"{pre}{i}|{pre}{i + 1}", c, "quantile of this cohort (R type 7)", (z > c).sum())
+        return g
 
     def add(name: str, kind: str, values: pd.Series, es: pd.Series | None = None) -> None:
         values = values.astype(float)
@@ -71,7 +126,7 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
             log.warning("%s: %s has no variation or non-finite values; not analysed", cohort, name)
             return
         z = scores.zscore(values)
-        group = scores.cut_groups(z, cut_rule, cut_value)
+        group = groups(name, kind, values, z, es)
         long_rows.append(pd.DataFrame({
             "sample": values.index.astype(str), "signature": name, "kind": kind, "score": values.values,
             "es": es.reindex(values.index).values if es is not None else np.nan,
@@ -108,7 +163,8 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
                          fix="check the gene ids of the counts match the signature genes (gene_ids in the cohort sheet)")
     sens = (pd.concat(sens_rows, ignore_index=True) if sens_rows
             else pd.DataFrame(columns=["sample", "signature", "method", "score"]))
-    return ScoreResult(pd.concat(long_rows, ignore_index=True), sens, pd.DataFrame(cov_rows))
+    return ScoreResult(pd.concat(long_rows, ignore_index=True), sens, pd.DataFrame(cov_rows),
+                       pd.DataFrame(cut_rows, columns=CUTPOINT_COLUMNS))
 
 
 # --------------------------------------------------------------------------- DE contrasts

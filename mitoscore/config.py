@@ -117,6 +117,26 @@ def nearest(name: str, options) -> str | None:
     return m[0] if m else None
 
 
+def cutpoint_cohort(cut: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
+    """The cohort whose median is frozen under cutpoint rule ``discovery_median``:
+    ``cutpoint.cohort`` if given, else the single cohort with role ``discovery``."""
+    ids = [c["cohort"] for c in cohorts]
+    if cut.get("cohort") is not None:
+        if cut["cohort"] not in ids:
+            near = nearest(cut["cohort"], ids)
+            raise InputError(f"cutpoint cohort '{cut['cohort']}' is not in the cohort sheet", file=config_name,
+                             column="cutpoint.cohort", value=cut["cohort"],
+                             fix=f"use a cohort id from {sheet_path}: {ids}"
+                                 + (f" (did you mean '{near}'?)" if near else ""))
+        return cut["cohort"]
+    discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
+    if len(discovery) != 1:
+        raise InputError(f"cutpoint rule 'discovery_median' needs one discovery cohort; the sheet has "
+                         f"{len(discovery)} ({discovery})", file=sheet_path, column="role",
+                         fix="set role=discovery on exactly one cohort, or name it in cutpoint.cohort")
+    return discovery[0]
+
+
 def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> None:
     """Semantic checks that a JSON schema cannot express. Raises InputError."""
     sig_names = [s["name"] for s in config["signatures"]]
@@ -139,10 +159,16 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
     if cut.get("rule") == "fixed" and "value" not in cut:
         raise InputError("cutpoint rule 'fixed' needs a value", file=config_name, column="cutpoint.value",
                          fix="add cutpoint: {value: <z-score cut frozen from the discovery cohort>}")
-    if cut.get("rule") != "fixed" and "value" in cut:
+    if cut.get("rule") != "fixed" and cut.get("value") is not None:
         raise InputError(f"cutpoint value given but rule is '{cut.get('rule')}' (conflicting settings)",
                          file=config_name, column="cutpoint", fix="remove `value` or set rule: fixed")
     ids = [c["cohort"] for c in cohorts]
+    if cut.get("cohort") is not None and cut.get("rule") != "discovery_median":
+        raise InputError(f"cutpoint cohort given but rule is '{cut.get('rule')}' (conflicting settings)",
+                         file=config_name, column="cutpoint.cohort",
+                         fix="remove `cohort` or set rule: discovery_median")
+    if cut.get("rule") == "discovery_median":
+        cutpoint_cohort(cut, cohorts, sheet_path=sheet_path, config_name=config_name)
     for con in config.get("de", {}).get("contrasts", []):
         if con.get("signature") and con["signature"] not in sig_names:
             raise InputError(f"contrast '{con['name']}' uses unknown signature '{con['signature']}'",

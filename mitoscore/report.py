@@ -599,6 +599,7 @@ COHORT_TABLES: dict[str, str] = {
     "coverage": "signature_coverage.tsv",
     "qc": "qc/qc.tsv",
     "scores": "scores.tsv",
+    "cutpoints": "cutpoints.tsv",
     "sensitivity": "scores_sensitivity.tsv",
     "cox": "survival/cox.tsv",
     "logrank": "survival/logrank.tsv",
@@ -904,7 +905,11 @@ def sec_objectives(ctx: ReportContext, ps: Pseudonymiser) -> str:
     rule = cut.get("rule", "median")
     cut_txt = {"median": "median split of the z-scored score (high if z > cohort median)",
                "tertiles": "tertiles of the z-scored score", "quartiles": "quartiles of the z-scored score",
-               "fixed": f"fixed cutpoint z > {cut.get('value')} frozen from the discovery cohort"}.get(rule, rule)
+               "fixed": f"fixed cutpoint z > {cut.get('value')} declared in the configuration",
+               "discovery_median": "the discovery cohort's median, frozen and applied unchanged to every other "
+                                   "cohort (ssGSEA: on the un-normalised enrichment score, which depends only on the "
+                                   "sample; weighted sums and genes: on log2 normalised expression); the cut "
+                                   "values are in each cohort's Kaplan-Meier section"}.get(rule, rule)
     sigs = [s["name"] for s in ctx.config.get("signatures", [])]
     sc = ctx.config.get("scoring", {}) or {}
     comps = sigs[:] + list(sc.get("single_genes", [])) + [f"{a}_{b}_ratio" for a, b in sc.get("gene_ratios", [])]
@@ -1211,6 +1216,13 @@ def sec_km(ctx: ReportContext, ps: Pseudonymiser) -> str:
                                     C("median_ucl", "95% CI upper", lambda x: fmt_num(x, 1))],
                               link=cd.links.get("km_median"),
                               row_class=lambda r: "primary" if r.get("signature") == ctx.primary else ""))
+        cp = _order_by_sig(ctx, cd.t("cutpoints"))
+        if cp is not None and len(cp):
+            out.append(html_table(cp, [C("signature", "Signature"), C("rule", "Cut rule"),
+                                       C("scale", "Scale"), C("boundary", "Groups"), C("cut", "Cut", fmt_sig),
+                                       C("source", "Source of the cut"), C("n_above", "n above", fmt_int)],
+                                  link=cd.links.get("cutpoints"),
+                                  row_class=lambda r: "primary" if r.get("signature") == ctx.primary else ""))
         lr = _order_by_sig(ctx, cd.t("logrank"))
         out.append(html_table(lr, [C("signature", "Signature"), C("grouping", "Grouping"), C("n", "n", fmt_int),
                                    C("events", "Deaths", fmt_int), C("chisq", "Chi-square", fmt_num),

@@ -42,7 +42,7 @@ from .errors import InputError
 
 __all__ = [
     "ssgsea", "ssgsea_es", "ssgsea_independent", "ssgsea_reference", "gsva_ranks",
-    "singscore", "mean_z", "weighted_sum", "zscore", "cut_groups",
+    "singscore", "mean_z", "weighted_sum", "zscore", "cut_groups", "cut_scale",
     "log2_normalised", "median_of_ratios",
 ]
 
@@ -395,6 +395,17 @@ def cut_groups(s: pd.Series, rule: str = "median", value: float | None = None) -
                          fix="use one of: median, tertiles, quartiles, fixed")
     out[ok] = lab
     return out
+
+
+def cut_scale(kind: str) -> str:
+    """The column of ``scores.tsv`` a cut frozen in one cohort is applied to in another.
+
+    ssGSEA: the un-normalised enrichment score ``es`` (a function of the sample's own gene
+    ranks only; the ``score`` column is divided by the cohort's range and the z-score by
+    its SD, so neither transfers between cohorts). Weighted sums, single genes and ratios:
+    ``score`` (log2 median-of-ratios normalised expression).
+    """
+    return "es" if kind == "ssgsea" else "score"
 
 
 def median_of_ratios(counts: pd.DataFrame) -> pd.Series:

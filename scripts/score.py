@@ -12,17 +12,20 @@ def main(snakemake, log):
     expr = pd.read_parquet(snakemake.input.log2norm)
     sigs = load_for_cohort(snakemake.params.signatures, snakemake.params.gene_ids)
     p = snakemake.params
+    frozen = (pd.read_csv(snakemake.input.frozen_cutpoints, sep="\t")
+              if snakemake.input.get("frozen_cutpoints") else None)
     result = analysis.score_cohort(
         expr, sigs, alpha=p.scoring["alpha"], sensitivity=p.scoring["sensitivity"],
         single_genes=p.scoring["single_genes"], gene_ratios=p.scoring["gene_ratios"],
         cut_rule=p.cutpoint["rule"], cut_value=p.cutpoint.get("value"),
         min_coverage=p.min_coverage, cohort=snakemake.wildcards.cohort,
         signature_files={s["name"]: s.get("gmt") or s.get("weights") for s in p.signatures},
-        threads=snakemake.threads,
+        threads=snakemake.threads, frozen=frozen,
     )
     write_tsv(result.scores, snakemake.output.scores)
     write_tsv(result.sensitivity, snakemake.output.sensitivity)
     write_tsv(result.coverage, snakemake.output.coverage)
+    write_tsv(result.cutpoints, snakemake.output.cutpoints)
     plots.save_figure(plots.score_distribution(result.scores, by="signature", value="z",
                                                title=f"{snakemake.wildcards.cohort}: z-scored signature scores"),
                       snakemake.output.plot)

@@ -40,6 +40,60 @@ def test_score_cohort_matches_gsva_and_r_grouping(fixture_scores, golden):
     assert ss.corrwith(sc["score"]).min() > 0.9
 
 
+def _cut_inputs(fixture_counts):
+    expr = log2_normalised(fixture_counts, median_of_ratios(fixture_counts))
+    sets = read_gmt(FIXTURE / "genesets.gmt")
+    sigs = {"MITO_SIGNATURE": Signature("MITO_SIGNATURE", sets["MITO_SIGNATURE"][1], None, "", ""),
+            "W": Signature("W", ["MITO001", "MITO002"], {"MITO001": 1.0, "MITO002": -0.5}, "", "")}
+    return expr, sigs
+
+
+def test_score_cohort_cutpoint_tables(fixture_counts):
+    expr, sigs = _cut_inputs(fixture_counts)
+    med = analysis.score_cohort(expr, sigs, sensitivity=())
+    cp = med.cutpoints.set_index("signature")
+    assert list(med.cutpoints.columns) == analysis.CUTPOINT_COLUMNS
+    for sig, sub in med.scores.groupby("signature"):
+        assert cp.loc[sig, "scale"] == "z" and cp.loc[sig, "cut"] == pytest.approx(sub["z"].median())
+        assert cp.loc[sig, "n_above"] == (sub["group"] == "high").sum() == len(sub) // 2
+    ter = analysis.score_cohort(expr, sigs, sensitivity=(), cut_rule="tertiles").cutpoints
+    assert ter[ter.signature == "W"]["boundary"].tolist() == ["T1|T2", "T2|T3"]
+    assert ter[ter.signature == "W"]["n_above"].tolist() == [40, 20]  # 60 samples
+
+
+def test_score_cohort_discovery_median_freezes_and_applies_the_cut(fixture_counts):
+    """Rule discovery_median: the discovery cohort's median on the transferable scale is
+    frozen (ssGSEA: es; weighted sum: score) and applied unchanged elsewhere."""
+    expr, sigs = _cut_inputs(fixture_counts)
+    disc = analysis.score_cohort(expr.iloc[:, :30], sigs, sensitivity=(), cut_rule="discovery_median",
+                                 cohort="DISC")
+    cp = disc.cutpoints.set_index("signature")
+    assert cp.loc["MITO_SIGNATURE", "scale"] == "es" and cp.loc["W", "scale"] == "score"
+    assert cp.loc["MITO_SIGNATURE", "source"] == "median of DISC (frozen)"
+    for sig, sub in disc.scores.groupby("signature"):
+        col = cp.loc[sig, "scale"]
+        assert cp.loc[sig, "cut"] == pytest.approx(sub[col].median())
+        # in the discovery cohort the frozen split is the median split of z
+        assert (sub["group"] == np.where(sub["z"] > sub["z"].median(), "high", "low")).all()
+    # a validation cohort: the other 30 samples, and a signature the discovery cohort never scored
+    sigs2 = {**sigs, "NEW": Signature("NEW", sigs["MITO_SIGNATURE"].genes[:20], None, "", "")}
+    val = analysis.score_cohort(expr.iloc[:, 30:], sigs2, sensitivity=(), cut_rule="discovery_median",
+                                cohort="VAL", frozen=disc.cutpoints)
+    vcp = val.cutpoints.set_index("signature")
+    for sig in ("MITO_SIGNATURE", "W"):
+        sub = val.scores[val.scores.signature == sig]
+        col, cut = cp.loc[sig, "scale"], cp.loc[sig, "cut"]
+        assert vcp.loc[sig, "cut"] == cut and vcp.loc[sig, "source"] == "median of DISC (frozen)"
+        assert (sub["group"] == np.where(sub[col] > cut, "high", "low")).all()
+        assert vcp.loc[sig, "n_above"] == (sub[col] > cut).sum()
+    # the frozen cut is not this cohort's median (else the test could not tell them apart)
+    sub = val.scores[val.scores.signature == "MITO_SIGNATURE"]
+    assert (sub["es"] > cp.loc["MITO_SIGNATURE", "cut"]).sum() != (sub["es"] > sub["es"].median()).sum()
+    new = val.scores[val.scores.signature == "NEW"]
+    assert "no frozen cutpoint" in vcp.loc["NEW", "source"] and vcp.loc["NEW", "scale"] == "z"
+    assert (new["group"] == "high").sum() == 15
+
+
 def test_score_cohort_refuses_low_coverage(fixture_counts):
     sigs = {"X": Signature("X", ["MITO001", "NOPE1", "NOPE2", "NOPE3"], None, "", "")}
     with pytest.raises(InputError, match=r"X.*Fix:"):

@@ -1,7 +1,7 @@
 """mitoscore.config: cohort-sheet parsing and semantic config checks."""
 import pytest
 
-from mitoscore.config import (check_config, cohort_params, contrast_applies, load_cohort_sheet, parse_list,
+from mitoscore.config import (check_config, cohort_params, cutpoint_cohort, contrast_applies, load_cohort_sheet, parse_list,
                               parse_mapping)
 from mitoscore.errors import InputError
 
@@ -70,6 +70,9 @@ def test_check_config_accepts_a_valid_config(tmp_path):
     ({"primary_signature": "SGI"}, r"primary_signature.*did you mean 'SIG'"),
     ({"cutpoint": {"rule": "fixed"}}, r"needs a value"),
     ({"cutpoint": {"rule": "median", "value": 0.5}}, r"conflicting"),
+    ({"cutpoint": {"rule": "median", "cohort": "c1"}}, r"cutpoint.cohort.*conflicting.*discovery_median"),
+    ({"cutpoint": {"rule": "discovery_median"}}, r"sheet.tsv: column 'role'.*needs one discovery cohort.*0"),
+    ({"cutpoint": {"rule": "discovery_median", "cohort": "c"}}, r"cutpoint cohort 'c'.*did you mean 'c1'"),
     ({"de": {"contrasts": [{"name": "x", "signature": "NOPE", "test": "high", "reference": "low"}]}},
      r"unknown signature 'NOPE'"),
     ({"de": {"contrasts": [{"name": "x", "column": "response", "test": "a", "reference": "b",
@@ -106,3 +109,18 @@ def test_cohort_params_and_contrast_applicability():
     assert not contrast_applies({"column": "treatment"}, row)
     assert not contrast_applies({"signature": "S", "cohorts": ["c9"]}, row)
     assert contrast_applies({"signature": "S"}, row)
+
+
+def test_discovery_median_cutpoint_cohort(tmp_path):
+    f = tmp_path / "c.tsv"
+    f.write_text("x")
+    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "_line": i + 2}
+            for i, (c, r) in enumerate([("A", "discovery"), ("B", "validation"), ("C", "validation")])]
+    cut = {"rule": "discovery_median"}
+    check_config(_config(tmp_path, cutpoint=cut), rows, sheet_path="sheet.tsv")
+    assert cutpoint_cohort(cut, rows, sheet_path="sheet.tsv") == "A"
+    assert cutpoint_cohort({**cut, "cohort": "C"}, rows, sheet_path="sheet.tsv") == "C"
+    rows[1]["role"] = "discovery"  # two discovery cohorts: ambiguous unless named
+    with pytest.raises(InputError, match=r"needs one discovery cohort; the sheet has 2 \(\['A', 'B'\]\)"):
+        cutpoint_cohort(cut, rows, sheet_path="sheet.tsv")
+    assert cutpoint_cohort({**cut, "cohort": "B"}, rows, sheet_path="sheet.tsv") == "B"

@@ -48,3 +48,28 @@ def test_missing_input_file_is_refused(tmp_path):
     assert proc.returncode != 0
     msg = proc.stdout + proc.stderr
     assert "missing_counts.tsv.gz" in msg and "cohorts.tsv" in msg and "row 3" in msg
+
+
+def test_discovery_median_cut_is_frozen_in_discovery_and_applied_in_validation(tmp_path):
+    """cutpoint rule discovery_median: the validation cohort's score job reads the discovery
+    cohort's cutpoints.tsv, and its groups follow the frozen cut, not its own median."""
+    import numpy as np
+    import pandas as pd
+
+    work = make_workdir(tmp_path, config_updates={"cutpoint": {"rule": "discovery_median"},
+                                                  "derivation": {"enabled": False}})
+    a, b = (f"results/cohorts/SYNTHETIC_cohort{x}" for x in "AB")
+    dry = snakemake(work, "-n", "--cores", "2", f"{b}/scores.tsv").stdout
+    assert f"{a}/cutpoints.tsv" in dry and "rule score:" in dry
+    snakemake(work, "--cores", "2", f"{b}/scores.tsv")
+    frozen = pd.read_csv(work / a / "cutpoints.tsv", sep="\t").set_index("signature")
+    applied = pd.read_csv(work / b / "cutpoints.tsv", sep="\t").set_index("signature")
+    scores = pd.read_csv(work / b / "scores.tsv", sep="\t")
+    assert frozen.loc["MITOSCORE", "scale"] == "es" and frozen.loc["LSC17", "scale"] == "score"
+    assert frozen.loc["MITOSCORE", "source"] == "median of SYNTHETIC_cohortA (frozen)"
+    for sig in ("MITOSCORE", "HALLMARK_OXIDATIVE_PHOSPHORYLATION", "LSC17", "BCL2"):
+        assert applied.loc[sig, "cut"] == frozen.loc[sig, "cut"], sig
+        sub = scores[scores.signature == sig]
+        x = sub[frozen.loc[sig, "scale"]]
+        assert (sub["group"] == np.where(x > frozen.loc[sig, "cut"], "high", "low")).all(), sig
+        assert applied.loc[sig, "n_above"] == (x > frozen.loc[sig, "cut"]).sum()

@@ -13,6 +13,7 @@ from mitoscore.config import (
     check_config,
     cohort_params,
     contrast_applies,
+    cutpoint_cohort,
     load_cohort_sheet,
 )
 
@@ -37,6 +38,9 @@ if DERIVATION["enabled"]:
     DERIVED_GMT = f"results/derived/{DERIVED_NAME}.gmt"
     REPORT_CONFIG["signatures"] = list(config["signatures"]) + [
         {"name": DERIVED_NAME, "gmt": DERIVED_GMT, "description": f"derived in {DERIVED_FROM}; validation cohorts only"}]
+CUT = config["cutpoint"]
+CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+            if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
 
 wildcard_constraints:
@@ -58,6 +62,14 @@ def signature_specs(wildcards):
         specs.append({"name": DERIVED_NAME, "gmt": DERIVED_GMT,
                       "description": f"derived in {DERIVED_FROM} (frozen; see results/derived/)"})
     return specs
+
+
+def frozen_cutpoints(wildcards):
+    """With the discovery_median cut, every other cohort reads the discovery cohort's frozen
+    cutpoints (so changing the discovery cohort regroups the others; adding a cohort does not)."""
+    if CUT_FROM is None or wildcards.cohort == CUT_FROM:
+        return []
+    return f"results/cohorts/{CUT_FROM}/cutpoints.tsv"
 
 
 def signature_files(wildcards):
@@ -133,7 +145,7 @@ def report_inputs(wildcards):
         d = f"results/cohorts/{c}"
         per += per_cohort_targets(c)
         per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv")]
-        per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg",
+        per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg", "cutpoints.tsv",
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
             "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",

@@ -7,11 +7,14 @@ rule score:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
         gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         signatures=signature_files,
+        frozen_cutpoints=frozen_cutpoints,
     output:
         scores=report("results/cohorts/{cohort}/scores.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "scores"}),
         sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
         coverage="results/cohorts/{cohort}/signature_coverage.tsv",
+        cutpoints=report("results/cohorts/{cohort}/cutpoints.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
+                         labels={"cohort": "{cohort}", "table": "cutpoints"}),
         plot=report("results/cohorts/{cohort}/scores.svg", category="{cohort}", subcategory="Scores",
                     caption="../report/scores.rst", labels={"cohort": "{cohort}", "figure": "score distributions"}),
     params:
