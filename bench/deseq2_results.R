@@ -13,6 +13,11 @@ t <- system.time({
   dds <- DESeq(dds, quiet = TRUE)
   res <- results(dds)
 })["elapsed"]
-write.table(data.frame(gene = rownames(res), log2FoldChange = signif(res$log2FoldChange, 12),
-                       padj = signif(res$padj, 12)), out, sep = "\t", quote = FALSE, row.names = FALSE)
+write.table(data.frame(gene = rownames(res), baseMean = signif(res$baseMean, 12),
+                       log2FoldChange = signif(res$log2FoldChange, 12), lfcSE = signif(res$lfcSE, 12),
+                       stat = signif(res$stat, 12), pvalue = signif(res$pvalue, 12), padj = signif(res$padj, 12),
+                       replaced = mcols(dds)$replace %in% TRUE, dispGeneEst = signif(mcols(dds)$dispGeneEst, 12),
+                       dispFit = signif(mcols(dds)$dispFit, 12), dispMAP = signif(mcols(dds)$dispMAP, 12),
+                       dispersion = signif(mcols(dds)$dispersion, 12)),
+            out, sep = "\t", quote = FALSE, row.names = FALSE)
 cat(sprintf("deseq2\t%.2f\tsig=%d\n", t, sum(res$padj < 0.1, na.rm = TRUE)))

@@ -194,10 +194,19 @@ def gene_universe(shared_data_dir: str | Path, n_total: int = 15000, seed: int =
     pool = sorted(s for s in set(pc) if s not in taken and "orf" not in s and not s.startswith("LOC"))
     rng = np.random.default_rng(seed)
     need = n_total - len(core)
-    if need > len(pool):
-        raise ValueError("not enough protein-coding symbols to reach n_total")
-    pick = rng.choice(len(pool), size=need, replace=False)
-    return sorted(core + [pool[i] for i in pick])
+    if need <= len(pool):
+        pick = rng.choice(len(pool), size=need, replace=False)
+        return sorted(core + [pool[i] for i in pick])
+    # Larger than the protein-coding genome (e.g. 20000-gene benchmarks): every remaining
+    # protein-coding gene, then named non-coding RNA genes (as in a GENCODE count matrix).
+    nc = ann.loc[ann["gene_type"] == "ncRNA", "symbol"]
+    pool2 = sorted(s for s in set(nc) if s not in taken and s not in set(pool) and not s.startswith("LOC"))
+    need2 = need - len(pool)
+    if need2 > len(pool2):
+        raise ValueError(f"n_total={n_total} exceeds the {len(core) + len(pool) + len(pool2)} named "
+                         "protein-coding and non-coding genes of the annotation")
+    pick = rng.choice(len(pool2), size=need2, replace=False)
+    return sorted(core + pool + [pool2[i] for i in pick])
 
 
 def y_linked_genes(shared_data_dir: str | Path, genes: list[str]) -> list[str]:

@@ -80,11 +80,15 @@ def test_default_noreplace_matches_r(fixture_counts, fixture_clinical, golden):
 
 def test_fast_equals_default(fits):
     f, d = fits["fast"], fits["default"]
+    unconv = _unconverged(d)
+    assert unconv.sum() <= 0.005 * len(unconv) and not _unconverged(f).any()
+    _fast_at_least_as_good(f, d, np.flatnonzero(unconv))
     # dispersions: |log diff| observed 7e-6 (L-BFGS-B stops at its tolerance, Newton at 1e-8)
     for col in ("genewise_dispersions", "MAP_dispersions", "dispersions"):
         lf, ld = np.log(f.var[col].to_numpy()), np.log(d.var[col].to_numpy())
         ok = np.isfinite(ld)
         assert (np.isfinite(lf) == ok).all()
+        ok &= ~unconv
         assert np.max(np.abs(lf[ok] - ld[ok])) < 1e-4, col
     assert (f.var["_outlier_genes"] == d.var["_outlier_genes"]).all()
     assert (f.var["replaced"] == d.var["replaced"]).all()
@@ -92,24 +96,44 @@ def test_fast_equals_default(fits):
                                rtol=1e-4)
     rf = deseq_results(f, CONTRAST, lfc_shrink=False)
     rd = deseq_results(d, CONTRAST, lfc_shrink=False)
-    np.testing.assert_allclose(rf["log2FoldChange"], rd["log2FoldChange"], atol=1e-6)  # obs 6e-8
-    np.testing.assert_allclose(rf["lfcSE"], rd["lfcSE"], rtol=1e-4)
-    np.testing.assert_allclose(rf["stat"], rd["stat"], atol=1e-4)
+    ok = ~unconv
+    np.testing.assert_allclose(rf["log2FoldChange"][ok], rd["log2FoldChange"][ok], atol=1e-6)  # obs 6e-8
+    np.testing.assert_allclose(rf["lfcSE"][ok], rd["lfcSE"][ok], rtol=1e-4)
+    np.testing.assert_allclose(rf["stat"][ok], rd["stat"][ok], atol=1e-4)
+    assert (np.abs(rf["log2FoldChange"] - rd["log2FoldChange"])[~ok] < 1e-3).all()
     assert (rf["padj"].isna() == rd["padj"].isna()).all()
     assert set(rf["gene"][rf["padj"] < 0.1]) == set(rd["gene"][rd["padj"] < 0.1])
 
 
-def _map_loss(dds, j: int, log_alpha: float) -> float:
-    """pydeseq2's MAP dispersion objective for gene ``j`` (utils.fit_alpha_mle's loss with
-    cr_reg and prior_reg): NB negative log-likelihood + Cox-Reid term + log-normal prior."""
+def _disp_loss(dds, j: int, log_alpha: float, *, prior: bool = True) -> float:
+    """pydeseq2's dispersion objective for gene ``j`` (utils.fit_alpha_mle's loss): NB
+    negative log-likelihood + Cox-Reid term [+ log-normal prior around the trend (MAP)]."""
     X = dds.obsm["design_matrix"].to_numpy(dtype=float)
     mu = dds.layers["_mu_hat"][:, j]
     y = dds.X[:, j].astype(float)
     a = np.exp(log_alpha)
     W = mu / (1 + mu * a)
-    cr = 0.5 * np.linalg.slogdet((X.T * W) @ X)[1]
-    prior = (log_alpha - np.log(dds.var["fitted_dispersions"].iloc[j])) ** 2 / (2 * dds.uns["prior_disp_var"].item())
-    return float(pd2utils.nb_nll(y, mu, a)) + cr + prior
+    loss = float(pd2utils.nb_nll(y, mu, a)) + 0.5 * np.linalg.slogdet((X.T * W) @ X)[1]
+    if prior:
+        loss += ((log_alpha - np.log(dds.var["fitted_dispersions"].iloc[j])) ** 2
+                 / (2 * dds.uns["prior_disp_var"].item()))
+    return loss
+
+
+def _unconverged(dds) -> np.ndarray:
+    """Genes where pydeseq2's per-gene L-BFGS-B stopped without converging (it flags them
+    and keeps its last iterate; seen on 0-2 of the fixture's 2000 genes depending on BLAS
+    rounding). Fast and default are compared on the objective there, not on the value."""
+    v = dds.var
+    return ~(v["_MAP_converged"].fillna(True).to_numpy(dtype=bool)
+             & v["_genewise_converged"].fillna(True).to_numpy(dtype=bool))
+
+
+def _fast_at_least_as_good(fast, default, genes) -> None:
+    for j in genes:
+        for col, prior in (("genewise_dispersions", False), ("MAP_dispersions", True)):
+            lf, ld = (np.log(x.var[col].iloc[j]) for x in (fast, default))
+            assert _disp_loss(default, j, lf, prior=prior) <= _disp_loss(default, j, ld, prior=prior) + 1e-9, (j, col)
 
 
 def test_fast_equals_default_with_covariate(fixture_counts, fixture_clinical):
@@ -125,17 +149,16 @@ def test_fast_equals_default_with_covariate(fixture_counts, fixture_clinical):
            for inf in ("fast", "default")}
     res = {inf: deseq_results(d, CONTRAST, alpha=0.1, lfc_shrink=False).set_index("gene") for inf, d in dds.items()}
     f, d = res["fast"], res["default"]
-    unconv = ~dds["default"].var["_MAP_converged"].fillna(True).to_numpy(dtype=bool)
+    unconv = _unconverged(dds["default"])
     assert unconv.sum() <= 0.005 * len(unconv)
-    print(f"default MAP not converged on {int(unconv.sum())} genes")
+    print(f"default dispersion fit not converged on {int(unconv.sum())} genes")
     ok = ~unconv
     np.testing.assert_allclose(f["log2FoldChange"].to_numpy()[ok], d["log2FoldChange"].to_numpy()[ok],
                                atol=1e-6)  # obs 4e-8
-    assert dds["fast"].var["_MAP_converged"].fillna(True).all()
-    for j in np.flatnonzero(unconv):
-        lf, ld = (np.log(dds[k].var["MAP_dispersions"].iloc[j]) for k in ("fast", "default"))
-        assert _map_loss(dds["default"], j, lf) <= _map_loss(dds["default"], j, ld) + 1e-9
-        assert abs(f["log2FoldChange"].iloc[j] - d["log2FoldChange"].iloc[j]) < 1e-3
+    assert not _unconverged(dds["fast"]).any()
+    _fast_at_least_as_good(dds["fast"], dds["default"], np.flatnonzero(unconv))
+    dl = np.abs(f["log2FoldChange"].to_numpy()[unconv] - d["log2FoldChange"].to_numpy()[unconv])
+    assert (dl < 1e-3).all()  # obs 2.4e-5 on the one such gene
     assert (f["padj"].isna() == d["padj"].isna()).all()
     assert set(f.index[f["padj"] < 0.1]) == set(d.index[d["padj"] < 0.1])
 

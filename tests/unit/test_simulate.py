@@ -159,3 +159,18 @@ def test_gene_universe_contents():
     mito, ox = sim.mito_gene_lists(shared)
     assert set(mito) <= set(genes)
     assert {"BCL2", "MCL1", "FAM30A", "BEX3", "ADGRG1"} <= set(genes)
+
+
+def test_gene_universe_beyond_the_protein_coding_genome():
+    """20000+ genes (benchmark sizes): all protein-coding genes, then named ncRNA genes."""
+    import pandas as pd
+
+    shared = _need_shared()
+    genes = sim.gene_universe(shared, n_total=25000)
+    assert len(genes) == 25000 == len(set(genes))
+    ann = pd.read_csv(shared / "annotation" / "hs_genes.tsv.gz", sep="\t", dtype=str).set_index("symbol")
+    types = ann["gene_type"].groupby(level=0).first().reindex(genes)
+    assert (types == "ncRNA").sum() > 3000
+    assert genes == sim.gene_universe(shared, n_total=25000)  # deterministic
+    with pytest.raises(ValueError, match="exceeds"):
+        sim.gene_universe(shared, n_total=200000)
