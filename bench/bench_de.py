@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--genes", type=int, default=2000, help="simulate this many genes (no --fixture)")
     ap.add_argument("--samples", type=int, default=60, help="simulate this many samples (no --fixture)")
     ap.add_argument("--seed", type=int, default=20240602)
-    ap.add_argument("--inference", nargs="+", choices=["fast", "default"], default=["fast"],
+    ap.add_argument("--inference", nargs="+", choices=["fast", "fast-newton", "default"], default=["fast"],
                     help="back ends to time; 'default' runs first so 'fast' can be compared")
     ap.add_argument("--n-cpus", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)

@@ -158,7 +158,7 @@ def simulate_cohorts(outdir: Path, specs: list[tuple[str, int, int]], n_genes: i
 
     rows = []
     outdir.mkdir(parents=True, exist_ok=True)
-    for name, n, seed in specs:
+    for i, (name, n, seed) in enumerate(specs):
         counts_f = outdir / f"SYNTHETIC_{name}_counts.tsv.gz"
         if not counts_f.exists():
             params = simulate.SimParams(n_samples=n, seed=seed)
@@ -166,7 +166,9 @@ def simulate_cohorts(outdir: Path, specs: list[tuple[str, int, int]], n_genes: i
                                                         n_genes=n_genes)
             simulate.write_cohort(outdir, f"SYNTHETIC_{name}", counts, clinical, params)
         rows.append({"cohort": f"SYNTHETIC_{name}", "counts": str(counts_f),
-                     "clinical": str(outdir / f"SYNTHETIC_{name}_clinical.tsv"), "role": "validation",
+                     "clinical": str(outdir / f"SYNTHETIC_{name}_clinical.tsv"),
+                     # the first cohort is the discovery cohort (signature derivation runs there)
+                     "role": "discovery" if i == 0 else "validation",
                      "gene_ids": "symbol", "id_column": "sample_id", "time_column": "os_months",
                      "event_column": "os_event", "time_unit": "months", "treatment_column": "treatment",
                      "reference_arm": "intensive chemo", "response_column": "best_response",

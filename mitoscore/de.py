@@ -14,10 +14,18 @@ showed to agree with R:
   (trend fitted on all genes, *not* ``vst()``, which subsamples 1000 genes).
 * :func:`size_factors` = ``estimateSizeFactors(dds)`` (median of ratios, type "ratio").
 
-Inference back ends: ``inference="fast"`` uses
-:class:`mitoscore.fastdeseq.VectorizedInference` (all genes at once with numpy),
-``inference="default"`` uses pydeseq2's ``DefaultInference`` (per gene, joblib).
-Both give the same results to the tolerances stated in ``tests/unit/test_de.py``.
+Inference back ends:
+
+* ``inference="fast"`` (default): :class:`mitoscore.fastdeseq.VectorizedInference`
+  (all genes at once with numpy) with R DESeq2's own dispersion search (``fitDisp``
+  line search, start values, stopping, grid fallback) and Wald covariance (bounded
+  mean): agrees with R DESeq2 itself, including low-count genes of large cohorts
+  where pydeseq2's optimiser finds a different optimum than R's search stops at;
+* ``inference="fast-newton"``: the same engine solving pydeseq2's dispersion problem
+  to optimality; agrees with ``"default"``;
+* ``inference="default"``: pydeseq2's ``DefaultInference`` (per gene, joblib).
+
+Tolerances: ``tests/unit/test_de.py`` and ``tests/unit/test_fastdeseq.py``.
 """
 from __future__ import annotations
 
@@ -34,21 +42,25 @@ from .errors import InputError
 RESULT_COLUMNS = ["gene", "baseMean", "log2FoldChange", "lfcSE", "stat", "pvalue", "padj",
                   "log2FoldChange_shrunk", "lfcSE_shrunk"]
 
-Inference = Literal["fast", "default"]
+Inference = Literal["fast", "fast-newton", "default"]
+INFERENCE_NAMES = ("fast", "fast-newton", "default")
 
 
 def make_inference(inference: Inference | object = "fast", n_cpus: int = 1):
-    """Return a pydeseq2 ``Inference`` object: ``"fast"`` -> VectorizedInference,
-    ``"default"`` -> pydeseq2 ``DefaultInference``; an Inference instance is passed through."""
+    """Return a pydeseq2 ``Inference`` object: ``"fast"`` -> VectorizedInference with R
+    DESeq2's dispersion search, ``"fast-newton"`` -> VectorizedInference solving pydeseq2's
+    problem exactly, ``"default"`` -> pydeseq2 ``DefaultInference``; an Inference instance
+    is passed through."""
     if not isinstance(inference, str):
         return inference
-    if inference == "fast":
+    if inference in ("fast", "fast-newton"):
         from .fastdeseq import VectorizedInference
-        return VectorizedInference(n_cpus=n_cpus)
+        return VectorizedInference(n_cpus=n_cpus,
+                                   dispersion_search="deseq2" if inference == "fast" else "newton")
     if inference == "default":
         from pydeseq2.default_inference import DefaultInference
         return DefaultInference(n_cpus=n_cpus)
-    raise ValueError(f"inference must be 'fast' or 'default', got {inference!r}")
+    raise ValueError(f"inference must be one of {list(INFERENCE_NAMES)}, got {inference!r}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -297,7 +309,8 @@ def run_deseq(
     alpha : FDR target of independent filtering (DESeq2 default 0.1; pydeseq2's is 0.05).
     lfc_shrink : add ``log2FoldChange_shrunk``/``lfcSE_shrunk`` (pydeseq2 apeGLM-like
         prior on the ``column[T.test]`` coefficient); NaN with a warning if it fails.
-    inference : ``"fast"`` (vectorised, :mod:`mitoscore.fastdeseq`) or ``"default"``.
+    inference : ``"fast"`` (vectorised, R DESeq2's dispersion search), ``"fast-newton"`` or
+        ``"default"`` (see the module docstring).
 
     Returns
     -------

@@ -18,6 +18,12 @@ problems as batched array operations:
   with analytic first and second derivatives. It converges to the optimum to
   ~1e-8 in log(alpha), whereas L-BFGS-B stops at its default tolerances; genes
   that do not converge fall back to pydeseq2's per-gene routine (incl. grid search).
+* ``dispersion_search="deseq2"`` (what ``inference="fast"`` uses) replaces the Newton
+  solver by a vectorised transcription of R DESeq2's own ``fitDisp`` line search, its
+  start values (gene-wise: rough/moments; MAP: R's ``dispInit``), stopping rules,
+  no-increase rule and ``fitDispGrid`` fallback, and bounds the mean at ``minmu`` in the
+  Wald covariance as R's ``fitBeta`` does: results then match R DESeq2 itself rather than
+  the optimum of the same objective (they differ on low-count genes of large cohorts).
 * ``wald_test``       - batched Wald test (R: ``nbinomWaldTest``), identical formula.
 * everything else (rough / moments dispersions, the gamma trend GLM, apeGLM
   ``lfc_shrink``) is inherited from ``DefaultInference``.
@@ -52,6 +58,7 @@ def _gram(XX: np.ndarray, W: np.ndarray, p: int) -> np.ndarray:
 # lose all precision through cancellation (e.g. psi(y + 1e8) - psi(1e8)).
 _BIG_R = 1e4
 _PGTOL = 1e-5  # scipy L-BFGS-B default pgtol used by pydeseq2's fit_alpha_mle
+R_MINMU = 0.5  # DESeq2 fitNbinomGLMs minmu (pydeseq2 min_mu)
 
 
 def _trigamma(x: np.ndarray) -> np.ndarray:
@@ -137,6 +144,113 @@ def _nb_score(y: np.ndarray, m: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, 
     return S, S1
 
 
+def _log_post(th, y, m, XX, p, prior_mean, prior_var, use_prior, cr_reg):
+    """R DESeq2 ``log_posterior`` per gene (log alpha ``th``): NB log-likelihood without
+    the alpha-free terms, - 0.5 log det(X'WX), - (th - mean)^2 / (2 var) with the prior."""
+    a = np.exp(th)
+    lp = _nb_ll(y, m, a)
+    if cr_reg:
+        W = m / (1.0 + m * a)
+        lp = lp - 0.5 * np.linalg.slogdet(_gram(XX, W, p))[1]
+    if use_prior:
+        lp = lp - 0.5 * (th - prior_mean) ** 2 / prior_var
+    return lp
+
+
+def _dlog_post(th, y, m, XX, p, prior_mean, prior_var, use_prior, cr_reg):
+    """R DESeq2 ``dlog_posterior``: d log_posterior / d log alpha."""
+    a = np.exp(th)
+    S, _ = _nb_score(y, m, a)
+    d = -S / a  # d ll / d th = (d ll / d r) (d r / d th), r = 1/a, dr/dth = -r
+    if cr_reg:
+        W = m / (1.0 + m * a)
+        M = _gram(XX, W, p)
+        dM = _gram(XX, -W * W, p)
+        d = d - 0.5 * a * np.einsum("gij,gji->g", np.linalg.inv(M), dM)
+    if use_prior:
+        d = d - (th - prior_mean) / prior_var
+    return d
+
+
+def _fit_disp_deseq2(Y, X, mu, log_alpha, prior_mean, prior_var, min_log_alpha, kappa_0, tol,
+                     maxit, use_prior, cr_reg=True):
+    """R DESeq2 ``fitDisp`` (C++), vectorised over genes with the same per-gene state machine:
+    gradient ascent on log alpha with an Armijo backtracking line search (epsilon 1e-4), step
+    kappa halved on rejection, grown by 1.1 (capped at kappa_0) on acceptance and halved every
+    5th acceptance; proposals clamped to [-30, 10]; stop when an accepted step raises the log
+    posterior by less than ``tol`` (absolute), or log alpha falls below ``min_log_alpha``.
+
+    Returns (log_alpha, iter, initial_lp, last_lp) per gene.
+    """
+    n, G = Y.shape
+    p = X.shape[1]
+    XX = _xx(X)
+    args = (XX, p)
+    a = np.asarray(log_alpha, dtype=float).copy()
+    pm = np.asarray(prior_mean, dtype=float)
+    with np.errstate(all="ignore"):
+        lp = _log_post(a, Y, mu, *args, pm, prior_var, use_prior, cr_reg)
+        dlp = _dlog_post(a, Y, mu, *args, pm, prior_var, use_prior, cr_reg)
+        lp0 = lp.copy()
+        kappa = np.full(G, float(kappa_0))
+        iters = np.zeros(G)
+        acc = np.zeros(G, dtype=int)
+        active = np.ones(G, dtype=bool)
+        for _ in range(maxit):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            iters[idx] += 1
+            ai, di, ki = a[idx], dlp[idx], kappa[idx]
+            prop = ai + ki * di
+            ki = np.where(prop < -30.0, (-30.0 - ai) / di, ki)
+            ki = np.where(prop > 10.0, (10.0 - ai) / di, ki)
+            cand = ai + ki * di
+            y, m = Y[:, idx], mu[:, idx]
+            lpc = _log_post(cand, y, m, *args, pm[idx], prior_var, use_prior, cr_reg)
+            ok = -lpc <= -lp[idx] - ki * 1e-4 * di * di
+            # rejected: halve kappa
+            kappa[idx] = np.where(ok, ki, ki / 2.0)
+            j = idx[ok]
+            if j.size:
+                acc[j] += 1
+                a[j] = cand[ok]
+                change = lpc[ok] - lp[j]
+                small = change < tol
+                lp[j[small]] = lpc[ok][small]
+                active[j[small]] = False
+                low = ~small & (a[j] < min_log_alpha)
+                active[j[low]] = False  # R breaks before updating lp here
+                go = ~small & ~low
+                jg = j[go]
+                if jg.size:
+                    lp[jg] = lpc[ok][go]
+                    dlp[jg] = _dlog_post(a[jg], Y[:, jg], mu[:, jg], *args, pm[jg], prior_var,
+                                         use_prior, cr_reg)
+                    kg = np.minimum(kappa[jg] * 1.1, kappa_0)
+                    kappa[jg] = np.where(acc[jg] % 5 == 0, kg / 2.0, kg)
+    return a, iters, lp0, lp
+
+
+def _fit_disp_grid_deseq2(y, X, mu, prior_mean, prior_var, use_prior, cr_reg, max_disp):
+    """R DESeq2 ``fitDispGridWrapper``/``fitDispGrid`` for one gene: 20 points on
+    [log 1e-8, log max(10, n)], then 20 points within one coarse step of the best."""
+    XX = _xx(X)
+    p = X.shape[1]
+    grid = np.linspace(np.log(1e-8), np.log(max(10.0, float(X.shape[0]))), 20)
+
+    def best(g):
+        G = g.size
+        lp = _log_post(g, np.repeat(y[:, None], G, 1), np.repeat(mu[:, None], G, 1), XX, p,
+                       np.full(G, prior_mean), prior_var, use_prior, cr_reg)
+        return g[int(np.argmax(lp))]
+
+    with np.errstate(all="ignore"):
+        a_hat = best(grid)
+        delta = grid[1] - grid[0]
+        return best(np.linspace(a_hat - delta, a_hat + delta, 20))
+
+
 class VectorizedInference(DefaultInference):
     """pydeseq2 ``Inference`` with the per-gene GLM and dispersion fits vectorised.
 
@@ -149,11 +263,19 @@ class VectorizedInference(DefaultInference):
     """
 
     def __init__(self, n_cpus: int | None = 1, chunk_size: int = 4096, newton_tol: float = 1e-8,
-                 max_newton_iter: int = 100, **kwargs) -> None:
+                 max_newton_iter: int = 100, dispersion_search: Literal["newton", "deseq2"] = "newton",
+                 **kwargs) -> None:
         super().__init__(n_cpus=n_cpus, **kwargs)
         self.chunk_size = int(chunk_size)
         self.newton_tol = float(newton_tol)
         self.max_newton_iter = int(max_newton_iter)
+        if dispersion_search not in ("newton", "deseq2"):
+            raise ValueError(f"dispersion_search must be 'newton' or 'deseq2', got {dispersion_search!r}")
+        #: "newton": the optimum of pydeseq2's objective (agrees with DefaultInference);
+        #: "deseq2": R DESeq2's own line search, start values, stopping and grid rules
+        #: (``fitDisp``/``fitDispGrid``; agrees with R where its search stops short).
+        self.dispersion_search = dispersion_search
+        self._last_genewise: np.ndarray | None = None
         #: number of genes handed to pydeseq2's per-gene routines (diagnostics)
         self.n_fallback = {"irls": 0, "alpha_mle": 0}
 
@@ -313,6 +435,9 @@ class VectorizedInference(DefaultInference):
             return self._alpha_chunk(counts[:, sl], X, mu[:, sl], alpha_hat[sl], min_disp,
                                      max_disp, prior_disp_var, cr_reg, prior_reg)
 
+        if self.dispersion_search == "deseq2":
+            return self._alpha_deseq2(counts, X, mu, alpha_hat, min_disp, max_disp, prior_disp_var,
+                                      cr_reg, prior_reg)
         chunks, outs = self._map(run, G)
         alpha = np.empty(G)
         conv = np.ones(G, dtype=bool)
@@ -325,6 +450,65 @@ class VectorizedInference(DefaultInference):
                 cr_reg=cr_reg, prior_reg=prior_reg, optimizer=optimizer)
         self.n_fallback["alpha_mle"] += int((~conv).sum()) if conv.size else 0
         return alpha, conv
+
+    # ------------------------------------------------------------------ R DESeq2's search
+    def _alpha_deseq2(self, counts, X, mu, alpha_hat, min_disp, max_disp, prior_var, cr_reg, prior_reg):
+        """R DESeq2 1.38 ``estimateDispersionsGeneEst`` (``prior_reg=False``) or
+        ``estimateDispersionsMAP`` (``prior_reg=True``) on pydeseq2's inputs.
+
+        Gene-wise: start at ``alpha_hat`` (pydeseq2's ``_MoM_dispersions`` = R's
+        ``pmin(roughDisp, momentsDisp)`` clipped); keep the start when the log posterior did
+        not rise by more than |initial|/1e6; converged = ``iter < maxit & iter != 1``;
+        unconverged estimates above 10 x min_disp are refitted on R's grid. MAP: start at the
+        gene-wise estimate unless it is a decade below the trend (R's ``dispInit``); prior
+        mean log(trend) (= ``alpha_hat`` as pydeseq2 passes it); unconverged -> grid with
+        the prior. The gene-wise estimates are remembered for the MAP start (pydeseq2 calls
+        gene-wise, then MAP, on the same non-zero genes).
+        """
+        G = counts.shape[1]
+        maxit, tol, kappa0 = 100, 1e-6, 1.0
+        trend = alpha_hat
+        if prior_reg:
+            gw = self._last_genewise
+            if gw is None or gw.shape != alpha_hat.shape:
+                init = trend
+            else:
+                init = np.where(gw > 0.1 * trend, gw, trend)
+            prior_mean = np.log(trend)
+        else:
+            init = np.clip(alpha_hat, min_disp, max_disp)
+            prior_mean = np.log(init)
+        pv = float(prior_var) if prior_reg else 1.0
+        Y = np.asarray(counts, dtype=float)
+
+        def run(sl: slice):
+            return _fit_disp_deseq2(Y[:, sl], X, mu[:, sl], np.log(init[sl]), prior_mean[sl], pv,
+                                    np.log(min_disp / 10), kappa0, tol, maxit, prior_reg, cr_reg)
+
+        chunks, outs = self._map(run, G)
+        log_a, iters, lp0, lp1 = (np.empty(G) for _ in range(4))
+        for sl, o in zip(chunks, outs):
+            log_a[sl], iters[sl], lp0[sl], lp1[sl] = o
+        if not prior_reg:
+            est = np.minimum(np.exp(log_a), max_disp)
+            no_increase = lp1 < lp0 + np.abs(lp0) / 1e6
+            est[no_increase] = init[no_increase]
+            conv = (iters < maxit) & (iters != 1)
+            refit = ~conv & (est > min_disp * 10)
+            grid_mean = np.zeros(G)
+        else:
+            est = np.exp(log_a)
+            conv = iters < maxit
+            refit = ~conv
+            grid_mean = prior_mean
+        for g in np.flatnonzero(refit):
+            est[g] = np.exp(_fit_disp_grid_deseq2(Y[:, g], X, mu[:, g], grid_mean[g], pv, prior_reg,
+                                                  cr_reg, max_disp))
+        est = np.clip(est, min_disp, max_disp)
+        self.n_fallback["alpha_mle"] += int(refit.sum())
+        if not prior_reg:
+            self._last_genewise = est.copy()
+        return est, conv
 
     def _alpha_chunk(self, counts, X, mu, alpha_hat, min_disp, max_disp, prior_var, cr_reg,
                      prior_reg):
@@ -447,6 +631,10 @@ class VectorizedInference(DefaultInference):
         disp = np.asarray(disp, dtype=float)
         lfc = np.asarray(lfc, dtype=float)
         c = np.asarray(contrast, dtype=float)
+        if self.dispersion_search == "deseq2":
+            # R's fitBeta computes the covariance from the IRLS weights of the bounded mean
+            # max(mu, minmu = 0.5); pydeseq2 passes the unbounded mu.
+            mu = np.maximum(mu, R_MINMU)
         W = mu / (1.0 + mu * disp)
         M = _gram(_xx(X), W, p)
         with np.errstate(all="ignore"):
