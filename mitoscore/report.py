@@ -1077,8 +1077,13 @@ def sec_methods(ctx: ReportContext, ps: Pseudonymiser) -> str:
              f">= 7 replicates ({'on' if de.get('refit_cooks', True) else 'off'}), "
              f"shrunken log2 fold changes (apeGLM-like, pydeseq2 lfc_shrink) "
              f"{'added' if de.get('lfc_shrink', True) else 'not computed'}; inference back end "
-             f"'{esc(de.get('inference', 'fast'))}' (fast = mitoscore vectorised inference, numerically matching "
-             "pydeseq2 DefaultInference). Variance-stabilising transformation (blind) for QC/PCA; "
+             f"'{esc(de.get('inference', 'fast'))}' ("
+             + {"fast": "mitoscore's vectorised inference following R DESeq2's own dispersion search and Wald "
+                        "covariance, reproducing DESeq2 1.38",
+                "fast-newton": "mitoscore's vectorised inference solving pydeseq2's dispersion problem exactly, "
+                               "reproducing pydeseq2 DefaultInference",
+                "default": "pydeseq2 DefaultInference"}.get(de.get("inference", "fast"), "see the configuration")
+             + "). Variance-stabilising transformation (blind) for QC/PCA; "
              "log2(normalised counts + 1) for scoring. Benjamini-Hochberg adjusted p-values (padj)."),
         "<h3>Signature scores</h3>",
         para("Each signature was scored separately within each cohort (a sample's score never depends on other "

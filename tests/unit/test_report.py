@@ -104,6 +104,10 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
         write_tsv(pd.DataFrame({"signature": [PRIMARY, "LSC17"], "kind": ["ssgsea", "weighted_sum"],
                                 "n_genes": [102, 17], "n_present": [100, 17], "fraction": [100 / 102, 1.0],
                                 "missing": ["ATP5MD,ATP5MPL", ""]}), base / "signature_coverage.tsv")
+        write_tsv(pd.DataFrame({"signature": [PRIMARY, "LSC17"], "kind": ["ssgsea", "weighted_sum"],
+                                "rule": "discovery_median", "scale": ["es", "score"], "boundary": "high|low",
+                                "cut": [0.3141, -1.25], "source": "median of SYNTHETIC_cohortA (frozen)",
+                                "n_above": [47, 52]}), base / "cutpoints.tsv")
         write_tsv(pd.DataFrame({"sample": ids, "library_size": rng.integers(3_000_000, 9_000_000, n),
                                 "detected_genes": rng.integers(12000, 14000, n), "PC1": rng.normal(size=n),
                                 "PC2": rng.normal(size=n), "outlier": [i == 5 for i in range(n)],
@@ -291,6 +295,12 @@ def test_meta_analysis_numbers(page):
 def test_km_median_and_logrank(page):
     assert _cell(page, "median", 11.25).group(1) == "11.2" or _cell(page, "median", 11.25).group(1) == "11.3"
     assert _cell(page, "p", 0.078).group(1) == "0.078"
+
+
+def test_cutpoints_table_and_de_engine_in_methods(page):
+    km = page[page.index('id="km"'):]
+    assert "median of SYNTHETIC_cohortA (frozen)" in km and _cell(km, "cut", 0.3141).group(1) == "0.314"
+    assert "reproducing DESeq2 1.38" in page  # inference "fast" named in the methods text
 
 
 def test_full_multivariable_model_every_term(page):
