@@ -270,8 +270,8 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str],
             continue
         lab = _level_labels(s)
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            levels = [str(int(v)) if float(v).is_integer() else repr(float(v))
-                      for v in sorted(pd.unique(s.astype(float)))]
+            # the labels themselves, in numeric order of their values
+            levels = list(dict.fromkeys(lab.to_numpy()[np.argsort(s.to_numpy(dtype=float), kind="stable")]))
         else:
             levels = sorted(pd.unique(lab))
         if c in categorical:

@@ -220,6 +220,11 @@ def test_design_matrix_reference_levels():
     # numeric codes declared categorical
     dm2 = S.design_matrix(pd.DataFrame({"risk": [1, 2, 3, 2]}), ["risk"], {"risk": "2"})
     assert list(dm2.columns) == ["risk[1]", "risk[3]"]
+    assert dm2["risk[1]"].tolist() == [1, 0, 0, 0] and dm2["risk[3]"].tolist() == [0, 0, 1, 0]
+    # non-integer numeric codes: column names and 0/1 indicators use the same labels
+    dm3 = S.design_matrix(pd.DataFrame({"dose": [1.5, 2, 3, 2]}), ["dose"], {"dose": "1.5"})
+    assert list(dm3.columns) == ["dose[2.0]", "dose[3.0]"]
+    assert dm3["dose[2.0]"].tolist() == [0, 1, 0, 1] and dm3["dose[3.0]"].tolist() == [0, 0, 1, 0]
 
 
 def test_categorical_cox_and_zph_grouping(surv):
