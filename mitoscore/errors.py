@@ -6,6 +6,18 @@ correct the input without reading code.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
+
+def preview(items: Iterable, n: int = 10) -> str:
+    """The first ``n`` items, comma-separated, with the total when there are more
+    (for error messages that list offending ids)."""
+    items = [str(x) for x in items]
+    s = ", ".join(items[:n])
+    if len(items) > n:
+        s += f", ... ({len(items)} in total)"
+    return s
+
 
 class InputError(ValueError):
     """Bad user input (counts, clinical table, signature, config).

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .errors import preview as _preview
 
 GDC_SUFFIX = ".rna_seq.augmented_star_gene_counts.tsv"
 GDC_COUNT_COLUMNS = ("unstranded", "stranded_first", "stranded_second")
@@ -83,22 +84,21 @@ def _open_text(path: Path, encoding: str = "utf-8"):
 
 
 def _head_lines(path: Path, n: int = 50, encoding: str = "utf-8") -> list[str]:
-    out: list[str] = []
-    try:
-        with _open_text(path, encoding=encoding) as fh:
-            for line in fh:
-                out.append(line.rstrip("\r\n"))
-                if len(out) >= n:
-                    break
-    except UnicodeDecodeError:
-        with _open_text(path, encoding="latin-1") as fh:
-            for line in fh:
-                out.append(line.rstrip("\r\n"))
-                if len(out) >= n:
-                    break
-    except (OSError, EOFError) as e:
-        raise InputError(f"cannot read the file ({e})", file=str(path),
-                         fix="check the file is complete and not corrupted (re-download it)") from e
+    """The first ``n`` lines, decoded as ``encoding``, else as Latin-1 (which never fails)."""
+    for enc in (encoding, "latin-1"):
+        out: list[str] = []
+        try:
+            with _open_text(path, encoding=enc) as fh:
+                for line in fh:
+                    out.append(line.rstrip("\r\n"))
+                    if len(out) >= n:
+                        break
+            return out
+        except UnicodeDecodeError:
+            continue
+        except (OSError, EOFError) as e:
+            raise InputError(f"cannot read the file ({e})", file=str(path),
+                             fix="check the file is complete and not corrupted (re-download it)") from e
     return out
 
 
@@ -207,14 +207,6 @@ def _dup_samples_error(columns, file: str) -> None:
     if dups:
         raise InputError(f"duplicated sample id(s) in the header: {_preview(dups)}", file=file, column=str(dups[0]),
                          fix="give every sample column a unique name (merge technical replicates before, or rename)")
-
-
-def _preview(items, n: int = 10) -> str:
-    items = [str(x) for x in items]
-    s = ", ".join(items[:n])
-    if len(items) > n:
-        s += f", ... ({len(items)} in total)"
-    return s
 
 
 def _n_comment_lines(lines: list[str]) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .errors import preview as _preview
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375, as in survival::Surv conversions and cBioPortal
 TIME_FACTORS = {"months": 1.0, "days": 1.0 / DAYS_PER_MONTH, "weeks": 7.0 / DAYS_PER_MONTH, "years": 12.0}
@@ -34,14 +35,6 @@ DEFAULT_RESPONSE_CODING: dict[str, int] = {
 }
 
 FLOW_COLUMNS = ["step", "n_before", "n_after", "n_excluded", "reason"]
-
-
-def _preview(items: Iterable, n: int = 10) -> str:
-    items = [str(x) for x in items]
-    s = ", ".join(items[:n])
-    if len(items) > n:
-        s += f", ... ({len(items)} in total)"
-    return s
 
 
 def suggest_column(name: str, available: Iterable[str]) -> str | None:

@@ -317,3 +317,15 @@ def test_r_write_csv_quoted_header_and_crlf(tmp_path):
     g = tmp_path / "w.tsv"
     g.write_bytes(b"# SYNTHETIC\r\ngene\tS1\r\nTP53\t5\r\n")
     assert read_counts(g).loc["TP53", "S1"] == 5
+
+
+def test_head_lines_latin1_fallback_after_the_first_chunk(tmp_path):
+    """A Latin-1 byte beyond the first read chunk: the lines are decoded once, not twice."""
+    from mitoscore.inputs import _head_lines
+
+    lines = [f"GENE{i:05d}\t{i}\t{2 * i}" for i in range(600)]
+    lines[500] += "\tcaf\xe9"
+    f = tmp_path / "latin1.tsv"
+    f.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    assert _head_lines(f, n=1000) == lines
+    assert _head_lines(f, n=3) == lines[:3]
