@@ -83,42 +83,40 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
                      if frozen is not None and len(frozen) else {})
 
     def groups(name: str, kind: str, values: pd.Series, z: pd.Series, es: pd.Series | None) -> pd.Series:
-        def rec(rule, scale, boundary, cut, source, n_above):
-            cut_rows.append({"signature": name, "kind": kind, "rule": rule, "scale": scale, "boundary": boundary,
-                             "cut": float(cut), "source": source, "n_above": int(n_above)})
+        """Groups of one signature by the cut rule; records each cut in ``cut_rows``."""
+        def on_scale(scale: str) -> pd.Series:
+            return (es.reindex(values.index) if scale == "es" else values).astype(float)
 
-        if cut_rule == "discovery_median" and frozen is not None:
+        if cut_rule in ("tertiles", "quartiles"):
+            x, scale, source = z, "z", "quantile of this cohort (R type 7)"
+            pre, cuts = scores.quantile_cuts(z.to_numpy(dtype=float), cut_rule)
+            bounds = [(f"{pre}{i}|{pre}{i + 1}", c) for i, c in enumerate(cuts, 1)]
+            group = scores.cut_groups(z, cut_rule)
+        else:
             f = frozen_by_sig.get(name)
-            if f is not None:
-                raw = (es.reindex(values.index) if f["scale"] == "es" else values).astype(float)
-                g = scores.cut_groups(raw, "fixed", f["cut"])
-                rec(cut_rule, f["scale"], "high|low", f["cut"], f["source"], (raw > f["cut"]).sum())
-                return g
-            log.warning("%s: no frozen discovery cutpoint for %s; using this cohort's median", cohort, name)
-            m = float(np.median(z))
-            rec(cut_rule, "z", "high|low", m, "median of this cohort (no frozen cutpoint for this signature)",
-                (z > m).sum())
-            return scores.cut_groups(z, "median")
-        if cut_rule == "discovery_median":  # this is the discovery cohort: freeze its median
-            scale = scores.cut_scale(kind)
-            raw = (es.reindex(values.index) if scale == "es" else values).astype(float)
-            m = float(np.median(raw))
-            rec(cut_rule, scale, "high|low", m, f"median of {cohort or 'the discovery cohort'} (frozen)",
-                (raw > m).sum())
-            return scores.cut_groups(raw, "fixed", m)
-        if cut_rule == "median":
-            m = float(np.median(z))
-            rec(cut_rule, "z", "high|low", m, "median of this cohort", (z > m).sum())
-            return scores.cut_groups(z, "median")
-        if cut_rule == "fixed":
-            rec(cut_rule, "z", "high|low", cut_value, "fixed value from the configuration", (z > cut_value).sum())
-            return scores.cut_groups(z, "fixed", cut_value)
-        g = scores.cut_groups(z, cut_rule)
-        m, pre = (3, "T") if cut_rule == "tertiles" else (4, "Q")
-        for i in range(1, m):
-            c = float(np.quantile(z.to_numpy(dtype=float), i / m, method="linear"))
-            rec(cut_rule, "z", f"{pre}{i}|{pre}{i + 1}", c, "quantile of this cohort (R type 7)", (z > c).sum())
-        return g
+            if cut_rule == "fixed":
+                x, scale, cut, source = z, "z", cut_value, "fixed value from the configuration"
+            elif cut_rule == "discovery_median" and f is not None:  # a frozen cut, applied unchanged
+                scale, cut, source = f["scale"], f["cut"], f["source"]
+                x = on_scale(scale)
+            elif cut_rule == "discovery_median" and frozen is None:  # the discovery cohort: freeze it
+                scale = scores.cut_scale(kind)
+                x = on_scale(scale)
+                cut, source = float(np.median(x)), f"median of {cohort or 'the discovery cohort'} (frozen)"
+            elif cut_rule in ("median", "discovery_median"):
+                x, scale, cut, source = z, "z", float(np.median(z)), "median of this cohort"
+                if cut_rule == "discovery_median":
+                    log.warning("%s: no frozen discovery cutpoint for %s; using this cohort's median", cohort, name)
+                    source += " (no frozen cutpoint for this signature)"
+            else:
+                return scores.cut_groups(z, cut_rule)  # raises: unknown rule, naming the valid ones
+            bounds = [("high|low", cut)]
+            group = scores.cut_groups(x, "fixed", cut)  # high if x > cut (= R's median split when cut = median)
+        for boundary, c in bounds:
+            cut_rows.append({"signature": name, "kind": kind, "rule": cut_rule, "scale": scale,
+                             "boundary": boundary, "cut": float(c), "source": source,
+                             "n_above": int((x > c).sum())})
+        return group
 
     def add(name: str, kind: str, values: pd.Series, es: pd.Series | None = None) -> None:
         values = values.astype(float)

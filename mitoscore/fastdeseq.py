@@ -232,10 +232,10 @@ def _fit_disp_deseq2(Y, X, mu, log_alpha, prior_mean, prior_var, min_log_alpha, 
     return a, iters, lp0, lp
 
 
-def _fit_disp_grid_deseq2(y, X, mu, prior_mean, prior_var, use_prior, cr_reg, max_disp):
+def _fit_disp_grid_deseq2(y, X, mu, prior_mean, prior_var, use_prior, cr_reg, XX=None):
     """R DESeq2 ``fitDispGridWrapper``/``fitDispGrid`` for one gene: 20 points on
     [log 1e-8, log max(10, n)], then 20 points within one coarse step of the best."""
-    XX = _xx(X)
+    XX = _xx(X) if XX is None else XX
     p = X.shape[1]
     grid = np.linspace(np.log(1e-8), np.log(max(10.0, float(X.shape[0]))), 20)
 
@@ -431,13 +431,13 @@ class VectorizedInference(DefaultInference):
         alpha_hat = np.asarray(alpha_hat, dtype=float)
         G = counts.shape[1]
 
-        def run(sl: slice):
-            return self._alpha_chunk(counts[:, sl], X, mu[:, sl], alpha_hat[sl], min_disp,
-                                     max_disp, prior_disp_var, cr_reg, prior_reg)
-
         if self.dispersion_search == "deseq2":
             return self._alpha_deseq2(counts, X, mu, alpha_hat, min_disp, max_disp, prior_disp_var,
                                       cr_reg, prior_reg)
+
+        def run(sl: slice):
+            return self._alpha_chunk(counts[:, sl], X, mu[:, sl], alpha_hat[sl], min_disp,
+                                     max_disp, prior_disp_var, cr_reg, prior_reg)
         chunks, outs = self._map(run, G)
         alpha = np.empty(G)
         conv = np.ones(G, dtype=bool)
@@ -501,9 +501,10 @@ class VectorizedInference(DefaultInference):
             conv = iters < maxit
             refit = ~conv
             grid_mean = prior_mean
+        XX = _xx(X)
         for g in np.flatnonzero(refit):
             est[g] = np.exp(_fit_disp_grid_deseq2(Y[:, g], X, mu[:, g], grid_mean[g], pv, prior_reg,
-                                                  cr_reg, max_disp))
+                                                  cr_reg, XX))
         est = np.clip(est, min_disp, max_disp)
         self.n_fallback["alpha_mle"] += int(refit.sum())
         if not prior_reg:
@@ -522,15 +523,8 @@ class VectorizedInference(DefaultInference):
         pv = float(prior_var) if prior_reg else None
 
         def value(th, y, m, th_hat):
-            """objective up to a per-gene constant (sum of -lgamma(y+1) + y log mu dropped)."""
-            a = np.exp(th)
-            f = -_nb_ll(y, m, a)
-            if cr_reg:
-                W = m / (1.0 + m * a)
-                f = f + 0.5 * np.linalg.slogdet(_gram(XX, W, p))[1]
-            if prior_reg:
-                f = f + (th - th_hat) ** 2 / (2 * pv)
-            return f
+            """objective = -(R's log posterior), up to the alpha-free per-gene constant."""
+            return -_log_post(th, y, m, XX, p, th_hat, pv, prior_reg, cr_reg)
 
         def derivs(th, y, m, th_hat):
             a = np.exp(th)

@@ -42,7 +42,7 @@ from .errors import InputError
 
 __all__ = [
     "ssgsea", "ssgsea_es", "ssgsea_independent", "ssgsea_reference", "gsva_ranks",
-    "singscore", "mean_z", "weighted_sum", "zscore", "cut_groups", "cut_scale",
+    "singscore", "mean_z", "weighted_sum", "zscore", "cut_groups", "cut_scale", "quantile_cuts",
     "log2_normalised", "median_of_ratios",
 ]
 
@@ -356,8 +356,11 @@ def zscore(s: pd.Series) -> pd.Series:
     return (s - s.mean()) / sd
 
 
-def _r_quantile(v: np.ndarray, p: float) -> float:
-    return float(np.quantile(v, p, method="linear"))  # R quantile(type=7)
+def quantile_cuts(v: np.ndarray, rule: str) -> tuple[str, list[float]]:
+    """Group prefix and inner cut points of ``rule`` (tertiles: T, 2 cuts; quartiles: Q,
+    3 cuts) on the finite values ``v``, as R ``quantile(v, type = 7)``."""
+    m, pre = (3, "T") if rule == "tertiles" else (4, "Q")
+    return pre, [float(np.quantile(v, i / m, method="linear")) for i in range(1, m)]
 
 
 def cut_groups(s: pd.Series, rule: str = "median", value: float | None = None) -> pd.Series:
@@ -386,13 +389,12 @@ def cut_groups(s: pd.Series, rule: str = "median", value: float | None = None) -
                              fix="set cutpoint.value in the config, or use rule 'median'")
         lab = np.where(v > float(value), "high", "low")
     elif rule in ("tertiles", "quartiles"):
-        m, pre = (3, "T") if rule == "tertiles" else (4, "Q")
-        cuts = [_r_quantile(v, i / m) for i in range(1, m)]
+        pre, cuts = quantile_cuts(v, rule)
         grp = np.searchsorted(np.asarray(cuts), v, side="left") + 1  # value == cut -> lower group
         lab = np.array([f"{pre}{g}" for g in grp], dtype=object)
     else:
         raise InputError(f"unknown cutpoint rule '{rule}'", column="cutpoint.rule", value=rule,
-                         fix="use one of: median, tertiles, quartiles, fixed")
+                         fix="use one of: median, tertiles, quartiles, fixed, discovery_median (in the workflow)")
     out[ok] = lab
     return out
 

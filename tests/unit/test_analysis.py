@@ -169,3 +169,9 @@ def test_summarise_cohorts_meta_matches_metafor(golden):
     assert m.hr == pytest.approx(gm.hr, rel=1e-8) and m.tau2 == pytest.approx(gm.tau2, abs=1e-8)
     assert m.I2 == pytest.approx(gm.I2, abs=1e-6) and m.analysis == "primary"
     assert len(loo) == 3 and len(hr) == 3
+
+
+def test_score_cohort_unknown_cut_rule_is_refused(fixture_counts):
+    expr, sigs = _cut_inputs(fixture_counts)
+    with pytest.raises(InputError, match="unknown cutpoint rule 'bogus'.*discovery_median"):
+        analysis.score_cohort(expr, sigs, sensitivity=(), cut_rule="bogus")

@@ -220,17 +220,15 @@ def test_fast_equals_default_with_covariate(fixture_counts, fixture_clinical):
     dds = {inf: fit_deseq(fixture_counts, fixture_clinical, "~age + condition", CONTRAST,
                           inference=inf, n_cpus=2)
            for inf in ("fast-newton", "default")}
-    dds["fast"] = dds.pop("fast-newton")
     res = {inf: deseq_results(d, CONTRAST, alpha=0.1, lfc_shrink=False).set_index("gene") for inf, d in dds.items()}
-    f, d = res["fast"], res["default"]
+    f, d = res["fast-newton"], res["default"]
     unconv = _unconverged(dds["default"])
     assert unconv.sum() <= 0.005 * len(unconv)
-    print(f"default dispersion fit not converged on {int(unconv.sum())} genes")
     ok = ~unconv
     np.testing.assert_allclose(f["log2FoldChange"].to_numpy()[ok], d["log2FoldChange"].to_numpy()[ok],
                                atol=1e-6)  # obs 4e-8
-    assert not _unconverged(dds["fast"]).any()
-    _fast_at_least_as_good(dds["fast"], dds["default"], np.flatnonzero(unconv))
+    assert not _unconverged(dds["fast-newton"]).any()
+    _fast_at_least_as_good(dds["fast-newton"], dds["default"], np.flatnonzero(unconv))
     dl = np.abs(f["log2FoldChange"].to_numpy()[unconv] - d["log2FoldChange"].to_numpy()[unconv])
     assert (dl < 1e-3).all()  # obs 2.4e-5 on the one such gene
     assert (f["padj"].isna() == d["padj"].isna()).all()
