@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mitoscore.errors import InputError
+from tests.conftest import BAD, DATA, FMT
+from tests.conftest import assert_error_names as _assert_msg
 from mitoscore.genes import (DEFAULT_ANNOTATION_DIR, STATUSES, detect_gene_id_type, excel_mangled_guess, harmonise,
                              load_annotation, resolve_symbols, strip_ensembl_version)
 from mitoscore.inputs import read_counts
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-BAD = DATA / "bad_inputs"
-FMT = DATA / "formats"
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +24,6 @@ def ann():
     return load_annotation()
 
 
-def _assert_msg(err: InputError, file, *parts: str) -> None:
-    msg = str(err)
-    assert str(file) in msg, msg
-    assert "Fix:" in msg, msg
-    for p in parts:
-        assert p in msg, f"{p!r} not in {msg!r}"
 
 
 def _counts(ids, n=2, seed=0):

@@ -12,11 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mitoscore.errors import InputError
+from tests.conftest import BAD, DATA, FMT
+from tests.conftest import assert_error_names as _assert_msg
 from mitoscore.inputs import detect_counts_format, read_clinical, read_counts, read_gdc_sample_sheet
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-FMT = DATA / "formats"
-BAD = DATA / "bad_inputs"
 GDC = FMT / "gdc_star"
 SHEET = GDC / "gdc_sample_sheet.2024-05-01.tsv"
 
@@ -24,12 +23,6 @@ EXPECTED = pd.DataFrame({"S1": [10, 0, 533, 7], "S2": [3, 12, 401, 0], "S3": [0,
                         index=pd.Index(["TP53", "KIAA0125", "MT-CO1", "GPR56"], name="gene"))
 
 
-def _assert_msg(err: InputError, file: Path | str, *parts: str) -> None:
-    msg = str(err)
-    assert str(file) in msg, msg
-    assert "Fix:" in msg, msg
-    for p in parts:
-        assert p in msg, f"{p!r} not in {msg!r}"
 
 
 # --------------------------------------------------------------------------- matrices

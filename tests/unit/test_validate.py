@@ -12,22 +12,15 @@ from hypothesis import strategies as st
 
 from tests.conftest import SHARED
 from mitoscore.errors import InputError
+from tests.conftest import BAD, DATA, FMT
+from tests.conftest import assert_error_names as _assert_msg
 from mitoscore.inputs import read_clinical, read_counts
 from mitoscore.validate import (DAYS_PER_MONTH, FLOW_COLUMNS, check_counts, match_samples, parse_events,
                                 standardise_clinical, suggest_column)
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-BAD = DATA / "bad_inputs"
-FMT = DATA / "formats"
 COHORTS = SHARED / "data" / "cohorts"
 
 
-def _assert_msg(err: InputError, file, *parts: str) -> None:
-    msg = str(err)
-    assert str(file) in msg, msg
-    assert "Fix:" in msg, msg
-    for p in parts:
-        assert p in msg, f"{p!r} not in {msg!r}"
 
 
 def _std(f: Path, **kw):
