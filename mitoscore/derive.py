@@ -11,7 +11,6 @@ signature was selected from.
 """
 from __future__ import annotations
 
-import hashlib
 
 import numpy as np
 import pandas as pd
@@ -52,12 +51,3 @@ def derive_signature(de: pd.DataFrame, universe=None, *, top_n: int = 50, direct
     out = t[["gene", "baseMean", "log2FoldChange", "stat", "padj"]].reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out["gene"].tolist(), out
-
-
-def gmt_line(name: str, description: str, genes: list[str]) -> str:
-    """One GMT line (name, description, genes), newline-terminated."""
-    return "\t".join([name, description, *genes]) + "\n"
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -3,8 +3,8 @@ from _common import run
 
 
 def main(snakemake, log):
-    from mitoscore.derive import derive_signature, gmt_line, sha256_text
-    from mitoscore.io import atomic_write, read_gmt, read_tsv, write_tsv
+    from mitoscore.derive import derive_signature
+    from mitoscore.io import atomic_write, read_gmt, read_tsv, sha256sum, write_gmt, write_tsv
 
     d = snakemake.params.derivation
     de = read_tsv(snakemake.input.de)
@@ -17,14 +17,12 @@ def main(snakemake, log):
     name = snakemake.wildcards.name
     desc = (f"derived in {snakemake.params.cohort} from {d['contrast']} ({d['direction']}, top {len(genes)}, "
             f"padj<{d['padj_max']}); frozen")
-    text = gmt_line(name, desc, genes)
-    with atomic_write(snakemake.output.gmt) as fh:
-        fh.write(text)
+    write_gmt({name: (desc, genes)}, snakemake.output.gmt)
     write_tsv(table, snakemake.output.genes)
+    digest = sha256sum(snakemake.output.gmt)
     with atomic_write(snakemake.output.checksum) as fh:
-        fh.write(f"{sha256_text(text)}  {snakemake.output.gmt}\n")
-    log.info("%s: %d genes derived in %s (sha256 %s)", name, len(genes), snakemake.params.cohort,
-             sha256_text(text)[:12])
+        fh.write(f"{digest}  {snakemake.output.gmt}\n")
+    log.info("%s: %d genes derived in %s (sha256 %s)", name, len(genes), snakemake.params.cohort, digest[:12])
 
 
 run(main, snakemake)  # noqa: F821

@@ -3,7 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mitoscore.derive import derive_signature, gmt_line, sha256_text
+from mitoscore.derive import derive_signature
+from mitoscore.io import read_gmt, sha256sum, write_gmt
 from mitoscore.errors import InputError
 
 
@@ -38,7 +39,11 @@ def test_too_few_genes_is_a_clear_error():
         derive_signature(_de().drop(columns="stat"), None, source="de.tsv")
 
 
-def test_frozen_artefact_text_and_checksum_are_stable():
-    line = gmt_line("S", "d", ["A", "B"])
-    assert line == "S\td\tA\tB\n"
-    assert sha256_text(line) == sha256_text("S\td\tA\tB\n") and len(sha256_text(line)) == 64
+def test_frozen_artefact_bytes_and_checksum_are_stable(tmp_path):
+    """The derived GMT is written by io.write_gmt and its checksum by io.sha256sum
+    (scripts/derive_signature.py): fixed bytes, fixed digest (coreutils sha256sum)."""
+    f = tmp_path / "S.gmt"
+    write_gmt({"S": ("d", ["A", "B"])}, f)
+    assert f.read_bytes() == b"S\td\tA\tB\n"
+    assert sha256sum(f) == "250dda9b8077f2786d23ceb9dd45d47e7c7adc74b6f1725866cc8c4054c11950"
+    assert read_gmt(f) == {"S": ("d", ["A", "B"])}

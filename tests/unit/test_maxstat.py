@@ -49,6 +49,7 @@ def test_rank_invariance(golden, result):
     assert abs(r2["statistic"] - result["statistic"]) < 1e-12
     assert abs(r2["cutpoint"] - np.exp(3 * result["cutpoint"])) < 1e-12
     assert r2["n_high"] == result["n_high"]
+    assert abs(r2["p_lau94"] - result["p_lau94"]) < 1e-12 and abs(r2["p_lau92"] - result["p_lau92"]) < 1e-12
 
 
 def test_logrank_scores_hand_example():
