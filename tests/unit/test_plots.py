@@ -243,6 +243,7 @@ def test_volcano_lfc_threshold_and_no_significant(de):
     fig = P.volcano_plot(de, alpha=0.1, lfc_threshold=1.0, title="DE")
     off = np.concatenate([_by_gid(fig, g)[0].get_offsets() for g in ("volcano-up", "volcano-down")])
     assert (np.abs(off[:, 0]) > 1.0).all()
+    assert len(off) == int((de["padj"].lt(0.1) & de["log2FoldChange"].abs().gt(1.0)).sum()) > 0
     fig = P.volcano_plot(de.assign(padj=1.0), title="none significant")
     assert len(_by_gid(fig, "volcano-up")[0].get_offsets()) == 0
     assert not _by_gid(fig, "gene-label")
