@@ -117,6 +117,26 @@ def nearest(name: str, options) -> str | None:
     return m[0] if m else None
 
 
+def signature_path(spec: dict) -> str | None:
+    """The file of a configured signature: its GMT, or its weights table."""
+    return spec.get("gmt") or spec.get("weights")
+
+
+def derivation_cohort(der: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
+    """The cohort a signature is derived in: ``derivation.cohort`` if given, else the first
+    cohort with role ``discovery``."""
+    ids = [c["cohort"] for c in cohorts]
+    discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
+    target = der.get("cohort") or (discovery[0] if discovery else None)
+    if target is None:
+        raise InputError("derivation is enabled but no cohort has role 'discovery'", file=sheet_path,
+                         column="role", fix="mark the discovery cohort (role: discovery) or set derivation.cohort")
+    if target not in ids:
+        raise InputError(f"derivation.cohort '{target}' is not in the cohort sheet", file=config_name,
+                         column="derivation.cohort", fix=f"use one of {ids}")
+    return target
+
+
 def cutpoint_cohort(cut: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
     """The cohort whose median is frozen under cutpoint rule ``discovery_median``:
     ``cutpoint.cohort`` if given, else the single cohort with role ``discovery``."""
@@ -145,7 +165,7 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         raise InputError(f"signature names are duplicated: {sorted(dup)}", file=config_name, column="signatures",
                          fix="give every signature a unique name")
     for s in config["signatures"]:
-        p = s.get("gmt") or s.get("weights")
+        p = signature_path(s)
         if not Path(p).exists():
             raise InputError("signature file not found", file=config_name, column=f"signatures[{s['name']}]",
                              value=p, fix="correct the path (relative to the directory Snakemake runs in)")
@@ -181,14 +201,7 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
                                      + (f" (did you mean '{nearest(c, ids)}'?)" if nearest(c, ids) else ""))
     der = config.get("derivation", {}) or {}
     if der.get("enabled"):
-        discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
-        target = der.get("cohort") or (discovery[0] if discovery else None)
-        if target is None:
-            raise InputError("derivation is enabled but no cohort has role 'discovery'", file=sheet_path,
-                             column="role", fix="mark the discovery cohort (role: discovery) or set derivation.cohort")
-        if target not in ids:
-            raise InputError(f"derivation.cohort '{target}' is not in the cohort sheet", file=config_name,
-                             column="derivation.cohort", fix=f"use one of {ids}")
+        derivation_cohort(der, cohorts, sheet_path=sheet_path, config_name=config_name)
         contrasts = {c["name"]: c for c in config.get("de", {}).get("contrasts", [])}
         if der.get("contrast", "mitoscore_high_vs_low") not in contrasts:
             raise InputError(f"derivation.contrast '{der.get('contrast')}' is not a configured DE contrast",

@@ -35,11 +35,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-try:  # consistent colours with the figures
-    from .plots import ARM_COLORS, GROUP_COLORS
-except Exception:  # noqa: BLE001 - plots is optional for the report
-    GROUP_COLORS = {"high": "#C0392B", "low": "#2471A3", "intermediate": "#7F8C8D", "all": "#2C3E50"}
-    ARM_COLORS = {"intensive chemo": "#E69F00", "VEN+AZA": "#009E73", "VEN+AraC": "#CC79A7"}
+from .colors import ARM_COLORS, GROUP_COLORS  # the same colours as the figures
+from .config import signature_path
 
 SCORE_TERM = "score_per_sd"
 MAX_ROWS = 20
@@ -733,7 +730,7 @@ def load_context(*, results_dir: str | os.PathLike, config: dict, cohorts: Mappi
             if row.get(key):
                 files.append((f"{key} [{name}]", wpath(row[key])))
     for s in config.get("signatures", []):
-        p = s.get("gmt") or s.get("weights")
+        p = signature_path(s)
         if p:
             files.append((f"signature [{s['name']}]", wpath(p)))
     for p in config_files:
@@ -1526,7 +1523,7 @@ def detected_limitations(ctx: ReportContext) -> list[str]:
         out.append(f"SYNTHETIC demo data ({', '.join(syn)}): not real patients; no clinical conclusion can be drawn.")
     for s in ctx.config.get("signatures", []):
         if s["name"] == ctx.primary:
-            p = str(s.get("gmt") or s.get("weights") or "")
+            p = str(signature_path(s) or "")
             if "proxy" in p.lower() or "proxy" in str(s.get("description", "")).lower():
                 out.append(f"The primary signature {ctx.primary} is a proxy ({p}), not the published gene list.")
     for name, cd in ctx.cohorts.items():

@@ -5,6 +5,8 @@ from _common import ROOT, run
 def main(snakemake, log):
     from pathlib import Path
 
+    import yaml
+
     from mitoscore import provenance, report
     from mitoscore.io import atomic_write, write_tsv
 
@@ -12,22 +14,15 @@ def main(snakemake, log):
     config = p.config
     html_out = Path(snakemake.output.html)
     # results/summary/hazard_ratios.tsv -> results/ (the per-cohort tables are found by the output contract)
-    results_dir = Path(snakemake.input.summary).parent.parent if "summary" in snakemake.input.keys() \
-        else html_out.parent.parent
-    reporting = (config.get("report", {}) or {}).get("reporting", "config/reporting.yaml")
-    if "reporting" in snakemake.input.keys():
-        reporting = snakemake.input.reporting
-    config_files = [f for f in getattr(p, "config_files", []) or []]
+    results_dir = Path(snakemake.input.summary).parent.parent
+    # declared as an input when the file exists; a missing file is reported item by item
+    reporting = snakemake.input.get("reporting") or config["report"]["reporting"]
     ctx = report.load_context(
         results_dir=results_dir, config=config, cohorts=p.cohorts, report_dir=html_out.parent,
         reporting_path=reporting, cohort_sheet=p.cohort_sheet, basedir=str(ROOT),
-        workdir=str(Path.cwd()),
-        config_files=config_files)
-    schema_file = ROOT / "workflow" / "schemas" / "reporting.schema.yaml"
-    if schema_file.exists():
-        import yaml
-        ctx.warnings += report.validate_reporting(ctx.reporting, yaml.safe_load(schema_file.read_text()),
-                                                  file=str(reporting), cohorts=ctx.cohorts)
+        workdir=str(Path.cwd()), config_files=list(p.config_files))
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "reporting.schema.yaml").read_text())
+    ctx.warnings += report.validate_reporting(ctx.reporting, schema, file=str(reporting), cohorts=ctx.cohorts)
     page = report.render_report(ctx)
     with atomic_write(html_out, "w", encoding="utf-8") as fh:
         fh.write(page)

@@ -6,20 +6,20 @@ def main(snakemake, log):
     import pandas as pd
 
     from mitoscore import analysis, plots
-    from mitoscore.io import write_tsv
+    from mitoscore.config import signature_path
+    from mitoscore.io import read_tsv, write_tsv
     from mitoscore.signatures import load_for_cohort
 
     expr = pd.read_parquet(snakemake.input.log2norm)
     sigs = load_for_cohort(snakemake.params.signatures, snakemake.params.gene_ids)
     p = snakemake.params
-    frozen = (pd.read_csv(snakemake.input.frozen_cutpoints, sep="\t")
-              if snakemake.input.get("frozen_cutpoints") else None)
+    frozen = read_tsv(snakemake.input.frozen_cutpoints) if snakemake.input.get("frozen_cutpoints") else None
     result = analysis.score_cohort(
         expr, sigs, alpha=p.scoring["alpha"], sensitivity=p.scoring["sensitivity"],
         single_genes=p.scoring["single_genes"], gene_ratios=p.scoring["gene_ratios"],
         cut_rule=p.cutpoint["rule"], cut_value=p.cutpoint.get("value"),
         min_coverage=p.min_coverage, cohort=snakemake.wildcards.cohort,
-        signature_files={s["name"]: s.get("gmt") or s.get("weights") for s in p.signatures},
+        signature_files={s["name"]: signature_path(s) for s in p.signatures},
         threads=snakemake.threads, frozen=frozen,
     )
     write_tsv(result.scores, snakemake.output.scores)

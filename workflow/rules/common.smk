@@ -14,7 +14,9 @@ from mitoscore.config import (
     cohort_params,
     contrast_applies,
     cutpoint_cohort,
+    derivation_cohort,
     load_cohort_sheet,
+    signature_path,
 )
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -30,14 +32,15 @@ COHORTS = {r["cohort"]: r for r in _rows}
 COHORT_IDS = list(COHORTS)
 CONTRASTS = {c["name"]: c for c in config["de"]["contrasts"]}
 REPORT_CONFIG = dict(config)  # what the report lists (and checksums): + the derived signature
-SIGNATURE_FILES = [s.get("gmt") or s.get("weights") for s in config["signatures"]]
+SIGNATURE_FILES = [signature_path(s) for s in config["signatures"]]
 DERIVATION = config["derivation"]
 if DERIVATION["enabled"]:
     DERIVED_NAME = DERIVATION["name"]
-    DERIVED_FROM = DERIVATION.get("cohort") or next(c for c, r in COHORTS.items() if r.get("role") == "discovery")
+    DERIVED_FROM = derivation_cohort(DERIVATION, _rows, sheet_path=COHORT_SHEET)
     DERIVED_GMT = f"results/derived/{DERIVED_NAME}.gmt"
-    REPORT_CONFIG["signatures"] = list(config["signatures"]) + [
-        {"name": DERIVED_NAME, "gmt": DERIVED_GMT, "description": f"derived in {DERIVED_FROM}; validation cohorts only"}]
+    DERIVED_SPEC = {"name": DERIVED_NAME, "gmt": DERIVED_GMT,
+                    "description": f"derived in {DERIVED_FROM}; frozen, validation cohorts only (results/derived/)"}
+    REPORT_CONFIG["signatures"] = list(config["signatures"]) + [DERIVED_SPEC]
 CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
             if CUT.get("rule") == "discovery_median" else None)
@@ -57,11 +60,7 @@ def scored_in(cohort):
 
 def signature_specs(wildcards):
     """The signatures scored in a cohort (configured + the frozen derived one where it applies)."""
-    specs = list(config["signatures"])
-    if scored_in(wildcards.cohort):
-        specs.append({"name": DERIVED_NAME, "gmt": DERIVED_GMT,
-                      "description": f"derived in {DERIVED_FROM} (frozen; see results/derived/)"})
-    return specs
+    return list(config["signatures"]) + ([DERIVED_SPEC] if scored_in(wildcards.cohort) else [])
 
 
 def frozen_cutpoints(wildcards):
@@ -73,7 +72,7 @@ def frozen_cutpoints(wildcards):
 
 
 def signature_files(wildcards):
-    return [s.get("gmt") or s.get("weights") for s in signature_specs(wildcards)]
+    return [signature_path(s) for s in signature_specs(wildcards)]
 
 
 def cohort_row(wildcards):
@@ -101,17 +100,15 @@ def de_inputs(wildcards):
     return files
 
 
-def mem_mb(base, per_input_mb):
-    """Memory that scales with the size of a job's inputs (cluster submissions)."""
+def scaled(base, per_input_mb):
+    """A resource (memory in MB, runtime in minutes) that grows with the size of a job's
+    inputs and with each retry (cluster submissions)."""
     def _f(wildcards, input, attempt):
         return int(base + per_input_mb * input.size_mb) * attempt
     return _f
 
 
-def runtime_min(base, per_input_mb):
-    def _f(wildcards, input, attempt):
-        return int(base + per_input_mb * input.size_mb) * attempt
-    return _f
+mem_mb = runtime_min = scaled
 
 
 def per_cohort_targets(cohort):
@@ -156,7 +153,7 @@ def report_inputs(wildcards):
     files["cohort_files"] = per
     files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
                                              if DERIVATION["enabled"] else [])
-    reporting = config["report"].get("reporting", "config/reporting.yaml")
+    reporting = config["report"]["reporting"]
     if Path(reporting).exists():
         files["reporting"] = reporting
     return files

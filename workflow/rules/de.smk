@@ -16,7 +16,6 @@ rule de:
     params:
         contrast=lambda w: CONTRASTS[w.contrast],
         de=lambda w: {k: v for k, v in config["de"].items() if k != "contrasts"},
-        cutpoint=config["cutpoint"],
     log:
         "results/logs/{cohort}/de_{contrast}.log",
     threads: 2

@@ -6,8 +6,6 @@
 rule summary:
     input:
         cox=expand("results/cohorts/{cohort}/survival/cox.tsv", cohort=COHORT_IDS),
-        logrank=expand("results/cohorts/{cohort}/survival/logrank.tsv", cohort=COHORT_IDS),
-        interaction=expand("results/cohorts/{cohort}/survival/interaction.tsv", cohort=COHORT_IDS),
     output:
         hazard_ratios=report("results/summary/hazard_ratios.tsv", category="Meta-analysis",
                              caption="../report/hazard_ratios.rst", labels={"table": "per-cohort hazard ratios"}),

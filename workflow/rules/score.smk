@@ -5,7 +5,6 @@
 rule score:
     input:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
-        gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         signatures=signature_files,
         frozen_cutpoints=frozen_cutpoints,
     output:
@@ -52,7 +51,6 @@ rule random_null:
         signatures=signature_specs,
         random_sets=config["random_sets"],
         scoring=config["scoring"],
-        survival=config["survival"],
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
         "results/logs/{cohort}/random_null.log",
