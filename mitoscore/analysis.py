@@ -333,21 +333,20 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
                 skip(sig, "group", exc.reason)
 
         # Cox: multivariable with configured covariates (+ strata)
-        mv_terms = None
+        mv_dm = None  # the multivariable design matrix, reused by the C gain below
         if covariates:
             try:
-                present = [c for c in covariates if c in df.columns]
                 missing = [c for c in covariates if c not in df.columns]
                 if missing:
                     raise ModelSkipped(f"covariates not in the clinical table: {missing}")
-                dm = survival.design_matrix(df[[SCORE, *present]], [SCORE, *present],
-                                            {k: v for k, v in reference_levels.items() if k in present})
-                data = dm.join(df[[TIME, EVENT, *strata]])
-                mv_terms = list(dm.columns)
+                mv_dm = survival.design_matrix(df[[SCORE, *covariates]], [SCORE, *covariates],
+                                               {k: v for k, v in reference_levels.items() if k in covariates})
+                data = mv_dm.join(df[[TIME, EVENT, *strata]])
+                mv_terms = list(mv_dm.columns)
                 res = survival.cox_fit(data, TIME, EVENT, mv_terms, strata=strata or None,
                                        min_events=min_events, min_epv=min_epv)
                 cox_rows.append(_cox_rows(res, signature=sig, kind=kind, model="multivariable",
-                                          extra={"n_dropped_missing": dm.attrs.get("n_dropped", 0)}))
+                                          extra={"n_dropped_missing": mv_dm.attrs.get("n_dropped", 0)}))
                 zph_rows.append(_zph_rows(data, res, signature=sig, model="multivariable"))
             except ModelSkipped as exc:
                 skip(sig, "multivariable", exc.reason)
@@ -380,13 +379,11 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
                     drow[f"auc_{rec.horizon:g}m"] = rec.auc
             except (ValueError, ModelSkipped) as exc:
                 skip(sig, "td_auc", exc)
-            if covariates and mv_terms:
+            if mv_dm is not None:
                 try:
-                    clin_terms = [c for c in mv_terms if c != SCORE]
-                    data = survival.design_matrix(df[[SCORE, *covariates]], [SCORE, *covariates],
-                                                  {k: v for k, v in reference_levels.items() if k in covariates}
-                                                  ).join(df[[TIME, EVENT]])
-                    cg = survival.c_gain(data, TIME, EVENT, clin_terms, SCORE, n_boot=n_bootstrap, seed=rng_seed)
+                    clin_terms = [c for c in mv_dm.columns if c != SCORE]
+                    cg = survival.c_gain(mv_dm.join(df[[TIME, EVENT]]), TIME, EVENT, clin_terms, SCORE,
+                                         n_boot=n_bootstrap, seed=rng_seed)
                     drow.update({f"cgain_{k}": v for k, v in cg.items()})
                 except ModelSkipped as exc:
                     skip(sig, "c_gain", exc.reason)

@@ -141,10 +141,13 @@ def flag_outliers(library_sizes: pd.Series, pca_scores: pd.DataFrame, *, z_thres
 
 
 def qc_table(counts: pd.DataFrame, vst: pd.DataFrame, *, n_top: int = 500,
-             z_threshold: float = 3.5) -> pd.DataFrame:
+             z_threshold: float = 3.5, pca_scores: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-sample QC table: library size and detected genes from raw ``counts``, PCA of the
     variance-stabilised matrix ``vst`` (both genes x samples, same samples; ``n_top`` genes
     as plotPCA) and outlier flags (:func:`flag_outliers` on all PCs).
+
+    ``pca_scores``: the caller's ``pca(vst, n_top, n_components=vst.shape[1])`` scores, if it
+    already has them (all components: the outlier distance uses every PC).
 
     Returns DataFrame(sample, library_size, detected_genes, PC1, PC2, outlier, reason).
     """
@@ -156,7 +159,9 @@ def qc_table(counts: pd.DataFrame, vst: pd.DataFrame, *, n_top: int = 500,
     lib = library_sizes(counts)
     det = detected_genes(counts)
     # all components for the outlier distance (see flag_outliers), PC1/PC2 reported
-    scores, _ = pca(vst, n_top=n_top, n_components=vst.shape[1])
+    if pca_scores is None:
+        pca_scores, _ = pca(vst, n_top=n_top, n_components=vst.shape[1])
+    scores = pca_scores.loc[list(counts.columns)]
     flags = flag_outliers(lib, scores, z_threshold=z_threshold, detected=det)
     return pd.DataFrame({
         "sample": list(counts.columns),

@@ -715,10 +715,11 @@ def _concordance_strata(t, e, lp, sc) -> float:
 
 
 # =========================================================================== cox.zph
-def _zph_score(gt, t, e, X, eta, strata, efron=True):
+def _zph_score(gt, t, e, X, eta, strata):
     """Port of survival's C routine ``zph1`` (survival >= 3.0): the score vector u (2p)
     and information matrix (2p x 2p) of the augmented model beta'x + gamma'x g(t)
-    at (beta-hat, gamma = 0), processing distinct times backwards within strata."""
+    at (beta-hat, gamma = 0), processing distinct times backwards within strata; Efron ties
+    (the only method the Cox fits here use)."""
     n, p = X.shape
     Xc = X - X.mean(0)  # recentred for stability, as zph1
     u = np.zeros(2 * p)
@@ -752,27 +753,14 @@ def _zph_score(gt, t, e, X, eta, strata, efron=True):
             sx = xd.sum(0)
             u[:p] += sx
             u[p:] += g * sx
-            if efron:
-                wtave = 1.0  # deadwt / ndead with unit weights
-                for _k in range(nd):
-                    denom += denom2 / nd
-                    a += a2 / nd
-                    cmat += cmat2 / nd
-                    mean = a / denom
-                    u[:p] -= wtave * mean
-                    u[p:] -= g * wtave * mean
-                    V = wtave * (cmat / denom - np.outer(mean, mean))
-                    imat[:p, :p] += V
-                    imat[:p, p:] += g * V
-                    imat[p:, p:] += g * g * V
-            else:  # Breslow
-                denom += denom2
-                a += a2
-                cmat += cmat2
+            for _k in range(nd):  # Efron: the tied deaths enter the risk set one share at a time
+                denom += denom2 / nd
+                a += a2 / nd
+                cmat += cmat2 / nd
                 mean = a / denom
-                u[:p] -= nd * mean
-                u[p:] -= g * nd * mean
-                V = nd * (cmat / denom - np.outer(mean, mean))
+                u[:p] -= mean
+                u[p:] -= g * mean
+                V = cmat / denom - np.outer(mean, mean)
                 imat[:p, :p] += V
                 imat[:p, p:] += g * V
                 imat[p:, p:] += g * g * V
@@ -842,7 +830,7 @@ def cox_zph(df: pd.DataFrame, duration_col: str, event_col: str, result: CoxResu
         raise ValueError(f"unknown transform '{transform}' (km, rank, identity, log)")
     gt = tt - tt[e == 1].mean()
     eta = (X - X.mean(0)) @ beta
-    u, imat = _zph_score(gt, t, e, X, eta, sc, efron=True)
+    u, imat = _zph_score(gt, t, e, X, eta, sc)
     rows = []
     for name, jj in _term_groups(terms):
         kk = list(range(p)) + [p + j for j in jj]

@@ -10,10 +10,11 @@ def main(snakemake, log):
 
     counts = pd.read_parquet(snakemake.input.counts)
     vst = pd.read_parquet(snakemake.input.vst)
-    table = qc.qc_table(counts, vst)
+    scores, explained = qc.pca(vst, n_components=vst.shape[1])  # every PC for the outlier distance
+    table = qc.qc_table(counts, vst, pca_scores=scores)
     write_tsv(table, snakemake.output.qc)
-    pca, explained = qc.pca(vst)
-    out = pca.reset_index().rename(columns={"index": "sample"})
+    pca, explained = scores.iloc[:, :5], explained.iloc[:5]  # the first five, as reported
+    out = pca.reset_index()
     out.columns = ["sample", *pca.columns]
     write_tsv(out, snakemake.output.pca)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")

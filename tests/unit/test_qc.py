@@ -135,3 +135,12 @@ def test_high_library_flagged():
     t = qc_table(counts, _log2norm(counts))
     row = t.set_index("sample").loc["S01"]
     assert row["outlier"] and "high library size" in row["reason"]
+
+
+def test_qc_table_reuses_given_pca_scores():
+    counts = _counts(6)
+    vst = _log2norm(counts)
+    scores, _ = pca(vst, n_components=vst.shape[1])
+    own = qc_table(counts, vst)
+    given = qc_table(counts, vst, pca_scores=scores.iloc[::-1])  # any row order
+    pd.testing.assert_frame_equal(own, given)
