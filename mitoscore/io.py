@@ -32,32 +32,10 @@ def _umask_mode() -> int:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator:
-    """Open a temporary file next to ``path``; rename it over ``path`` on success.
-
-    On any exception the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, _umask_mode())
-    try:
-        with open(tmp, mode, **kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary *path* (for writers that want a filename, e.g.
-    matplotlib or parquet); it is renamed over ``path`` on success."""
+    """Yield a temporary *path* next to ``path`` (for writers that want a filename, e.g.
+    matplotlib or parquet); it is renamed over ``path`` on success. On any exception the
+    temporary file is removed and ``path`` is untouched."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
@@ -70,6 +48,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w", **kwargs) -> Iterator:
+    """Open a temporary file next to ``path`` (:func:`atomic_path`); flushed to disk and
+    renamed over ``path`` on success."""
+    with atomic_path(path) as tmp, open(tmp, mode, **kwargs) as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def write_tsv(df: pd.DataFrame, path: str | os.PathLike, *, float_format: str = FLOAT_FORMAT) -> None:
@@ -153,7 +141,3 @@ def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
                 break
             h.update(b)
     return h.hexdigest()
-
-
-def as_float_array(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)
