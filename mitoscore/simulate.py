@@ -69,6 +69,7 @@ regenerates the shipped demo byte-identically.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import io as _io
 import json
@@ -150,7 +151,15 @@ class SimParams:
 
 
 # --------------------------------------------------------------------------- genes
+@functools.lru_cache(maxsize=4)
+def _hs_genes(shared: Path) -> pd.DataFrame:
+    """NCBI gene annotation of ``shared/data`` (read once per process; callers do not modify it)."""
+    return pd.read_csv(shared / "annotation" / "hs_genes.tsv.gz", sep="\t", dtype=str)
+
+
+@functools.lru_cache(maxsize=4)
 def _shared_sets(shared: Path) -> tuple[dict, dict, pd.DataFrame, pd.DataFrame]:
+    """MitoCarta pathways, Hallmark, MitoCarta genes, LSC17 weights (read once per process)."""
     mc_gmt = read_gmt(shared / "genesets" / "mitocarta3_pathways.gmt")
     hall = read_gmt(shared / "genesets" / "msigdb_h.all.v7.0.symbols.gmt")
     mc = pd.read_csv(shared / "genesets" / "mitocarta3_human_genes.tsv", sep="\t", dtype=str)
@@ -185,7 +194,7 @@ def gene_universe(shared_data_dir: str | Path, n_total: int = 15000, seed: int =
     core = list(dict.fromkeys(core))
     if len(core) > n_total:
         raise ValueError(f"n_total={n_total} is smaller than the {len(core)} required genes")
-    ann = pd.read_csv(shared / "annotation" / "hs_genes.tsv.gz", sep="\t", dtype=str)
+    ann = _hs_genes(shared)
     ali = pd.read_csv(shared / "annotation" / "hs_aliases.tsv.gz", sep="\t", dtype=str)
     current = set(ann["symbol"])
     stale = [g for g in core if g not in current]
@@ -200,7 +209,8 @@ def gene_universe(shared_data_dir: str | Path, n_total: int = 15000, seed: int =
     # Larger than the protein-coding genome (e.g. 20000-gene benchmarks): every remaining
     # protein-coding gene, then named non-coding RNA genes (as in a GENCODE count matrix).
     nc = ann.loc[ann["gene_type"] == "ncRNA", "symbol"]
-    pool2 = sorted(s for s in set(nc) if s not in taken and s not in set(pool) and not s.startswith("LOC"))
+    taken |= set(pool)
+    pool2 = sorted(s for s in set(nc) if s not in taken and not s.startswith("LOC"))
     need2 = need - len(pool)
     if need2 > len(pool2):
         raise ValueError(f"n_total={n_total} exceeds the {len(core) + len(pool) + len(pool2)} named "
@@ -211,7 +221,7 @@ def gene_universe(shared_data_dir: str | Path, n_total: int = 15000, seed: int =
 
 def y_linked_genes(shared_data_dir: str | Path, genes: list[str]) -> list[str]:
     """Genes of ``genes`` located only on chromosome Y (NCBI annotation)."""
-    ann = pd.read_csv(Path(shared_data_dir) / "annotation" / "hs_genes.tsv.gz", sep="\t", dtype=str)
+    ann = _hs_genes(Path(shared_data_dir))
     y = set(ann.loc[ann["chromosome"] == "Y", "symbol"])
     return [g for g in genes if g in y]
 
@@ -406,13 +416,16 @@ def marginal_truth(params: SimParams, n: int = 50000) -> dict:
     """
     from lifelines import CoxPHFitter
 
+    from .response import irls_logistic
+    from .survival import km_median
+
     big = SimParams(**{**asdict(params), "n_samples": n, "seed": params.seed + 7919})
     d = simulate_clinical(big)
     cph = CoxPHFitter().fit(d[["os_months", "os_event", "latent_oxphos_TRUTH"]],
                             duration_col="os_months", event_col="os_event")
     out = {"mc_n": n, "univariable_hr_per_sd_latent_z": round(float(np.exp(cph.params_.iloc[0])), 3),
-           "median_os_months": round(float(_km_median(d["os_months"].to_numpy(),
-                                                       d["os_event"].to_numpy())), 2),
+           "median_os_months": round(float(km_median(d["os_months"].to_numpy(),
+                                                      d["os_event"].to_numpy())["median"]), 2),
            "event_fraction": round(float(d["os_event"].mean()), 3),
            "cr_rate": round(float((d["best_response"] == RESPONSES[0]).mean()), 3)}
     arm_hr, arm_or = {}, {}
@@ -421,34 +434,13 @@ def marginal_truth(params: SimParams, n: int = 50000) -> dict:
         fa = CoxPHFitter().fit(da[["os_months", "os_event", "latent_oxphos_TRUTH"]],
                                duration_col="os_months", event_col="os_event")
         arm_hr[a] = round(float(np.exp(fa.params_.iloc[0])), 3)
-        arm_or[a] = round(float(_logit_slope(da["latent_oxphos_TRUTH"].to_numpy(),
-                                             (da["best_response"] == RESPONSES[0]).to_numpy())), 3)
+        x = da["latent_oxphos_TRUTH"].to_numpy()
+        fit = irls_logistic(np.column_stack([np.ones_like(x), x]),
+                            (da["best_response"] == RESPONSES[0]).to_numpy())
+        arm_or[a] = round(float(np.exp(fit["beta"][1])), 3)
     out["univariable_hr_per_sd_latent_z_by_arm"] = arm_hr
     out["marginal_cr_or_per_sd_latent_z_by_arm"] = arm_or
     return out
-
-
-def _logit_slope(x: np.ndarray, y: np.ndarray, iters: int = 25) -> float:
-    """exp(slope) of a univariable logistic regression (Newton-Raphson)."""
-    X = np.column_stack([np.ones_like(x), x])
-    beta = np.zeros(2)
-    for _ in range(iters):
-        pr = 1.0 / (1.0 + np.exp(-X @ beta))
-        w = pr * (1 - pr)
-        beta = beta + np.linalg.solve(X.T @ (X * w[:, None]), X.T @ (y - pr))
-    return float(np.exp(beta[1]))
-
-
-def _km_median(t: np.ndarray, e: np.ndarray) -> float:
-    order = np.argsort(t, kind="mergesort")
-    t, e = t[order], e[order]
-    s, n = 1.0, len(t)
-    for i, (ti, ei) in enumerate(zip(t, e)):
-        if ei:
-            s *= 1.0 - 1.0 / (n - i)
-            if s <= 0.5:
-                return float(ti)
-    return float("nan")
 
 
 DEMO_COHORTS: dict[str, SimParams] = {

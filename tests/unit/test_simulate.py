@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +11,9 @@ import pandas as pd
 import pytest
 
 from mitoscore import simulate as sim
+from mitoscore.response import irls_logistic
+from tests.conftest import REPO, SHARED
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("MITOSCORE_SHARED", REPO.parent / "shared")).resolve()
 SHARED_DATA = SHARED / "data"
 DEMO = REPO / "resources" / "demo"
 
@@ -112,7 +111,8 @@ def test_response_log_odds_recovered():
     for arm, slope in (("VEN+AraC", 0.8), ("intensive chemo", -0.3)):
         da = d[d["treatment"] == arm]
         y = (da["best_response"] == "CR/CRi").to_numpy()
-        b = math.log(sim._logit_slope(da["latent_oxphos_TRUTH"].to_numpy(), y))
+        x = da["latent_oxphos_TRUTH"].to_numpy()
+        b = irls_logistic(np.column_stack([np.ones_like(x), x]), y)["beta"][1]
         assert abs(b - slope) < 0.12  # ~3 SE for n ~ 5000-8000 per arm
 
 
@@ -143,6 +143,8 @@ def test_shipped_demo_regenerates_byte_identically(tmp_path):
     shipped_truth = json.loads((DEMO / "truth.json").read_text())["cohorts"][name]
     for key in ("de_genes", "all_zero_genes", "outliers", "n_events", "arm_counts"):
         assert json.loads(json.dumps(truth[key])) == shipped_truth[key]
+    # the documented population values (KM median, Cox HRs, logistic ORs by arm)
+    assert sim.marginal_truth(sim.DEMO_COHORTS[name]) == shipped_truth["population_values_monte_carlo"]
     # the shipped file says SYNTHETIC in its first line and reads as integers
     df = pd.read_csv(shipped["counts.tsv.gz"], sep="\t", comment="#", index_col=0, nrows=5)
     assert all(dt == np.int64 for dt in df.dtypes)
