@@ -22,15 +22,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+SMK_ARGS = --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)
+
 run: $(STAMP)
-	MITOSCORE_CMDLINE="snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)" \
-	$(BIN)/snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)
+	MITOSCORE_CMDLINE="snakemake $(SMK_ARGS)" $(BIN)/snakemake $(SMK_ARGS)
 	@echo ""
 	@echo "Report written to: $(CURDIR)/results/report/index.html"
 
 report-zip: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),) \
-		--report results/report/snakemake_report.zip
+	$(BIN)/snakemake $(SMK_ARGS) --report results/report/snakemake_report.zip
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import platform
@@ -79,12 +78,12 @@ def r_available() -> bool:
 
 
 def make_fixture(n_genes: int, n_samples: int, seed: int, out: Path) -> Path:
-    if (out / "counts.tsv").exists():
-        return out
-    spec = importlib.util.spec_from_file_location("mf", ORACLE / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    mod.make(n_genes=n_genes, n_samples=n_samples, seed=seed, out=str(out))
+    """The oracle's generator (bench_de.simulate), once per size."""
+    if not (out / "counts.tsv").exists():
+        sys.path.insert(0, str(REPO / "bench"))
+        from bench_de import simulate
+
+        simulate(n_genes, n_samples, seed, str(out))
     return out
 
 
@@ -257,6 +256,16 @@ def fmt(x, nd=1):
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
 
+def de_pairs(df: pd.DataFrame):
+    """(genes, samples, fast row, R row) for every DE size measured with both back ends."""
+    de = df[df.section == "de"] if len(df) else df
+    for (g, s), sub in (de.groupby(["n_genes", "n_samples"]) if len(de) else []):
+        fast = sub[sub.task.str.contains("fast")]
+        r = sub[sub.task.str.startswith("R ")]
+        if len(fast) and len(r):
+            yield g, s, fast.iloc[0], r.iloc[0]
+
+
 def growth(df: pd.DataFrame) -> list[str]:
     """How wall time and peak memory grow along each scaling axis (first vs last size)."""
     if not len(df) or "axis" not in df:
@@ -284,15 +293,10 @@ def targets(df: pd.DataFrame) -> list[str]:
 
     if not len(df):
         return ["(nothing measured)"]
-    de = df[df.section == "de"]
-    for (g, s), sub in de.groupby(["n_genes", "n_samples"]):
-        fast = sub[sub.task.str.contains("fast")]
-        r = sub[sub.task.str.startswith("R ")]
-        if len(fast) and len(r):
-            ratio = fast.compute_s.iloc[0] / r.compute_s.iloc[0]
-            note = str(r.note.iloc[0])
-            line(f"DE {g} x {s} at most 0.5x R DESeq2 with identical results", f"{ratio:.2f}x; {note}",
-                 ratio <= 0.5 and "identical=True" in note)
+    for g, s, fast, r in de_pairs(df):
+        ratio = fast.compute_s / r.compute_s
+        line(f"DE {g} x {s} at most 0.5x R DESeq2 with identical results", f"{ratio:.2f}x; {r.note}",
+             ratio <= 0.5 and "identical=True" in str(r.note))
     sc = df[(df.section == "scores") & df.task.eq("fast_ssgsea_2thread")]
     if len(sc):
         r = sc.iloc[0]
@@ -383,17 +387,13 @@ def write_markdown(path: Path, info: dict, quick: bool) -> None:
     lines += table("de", ["task", "n_genes", "n_samples", "compute_s", "wall_s", "peak_rss_mib", "n_sig", "note"],
                    ["task", "genes", "samples", "compute s", "wall s", "peak MiB", "padj<0.1", "agreement"])
     if len(df) and (df.section == "de").any():
-        de = df[df.section == "de"]
         ratios = []
-        for (g, s), sub in de.groupby(["n_genes", "n_samples"]):
-            fast = sub[sub.task.str.contains("fast")]
-            r = sub[sub.task.str.startswith("R ")]
-            if len(fast) and len(r):
-                # no wall time is recorded for a fast row measured in the same process as the default
-                wall = (f"wall {fast.wall_s.iloc[0] / r.wall_s.iloc[0]:.2f}x" if pd.notna(fast.wall_s.iloc[0]) else
-                        "wall not separable: same process as the pydeseq2 default back end")
-                ratios.append(f"- {g} x {s}: mitoscore / R DESeq2 compute time = "
-                              f"{fast.compute_s.iloc[0] / r.compute_s.iloc[0]:.2f}x ({wall})")
+        for g, s, fast, r in de_pairs(df):
+            # no wall time is recorded for a fast row measured in the same process as the default
+            wall = (f"wall {fast.wall_s / r.wall_s:.2f}x" if pd.notna(fast.wall_s) else
+                    "wall not separable: same process as the pydeseq2 default back end")
+            ratios.append(f"- {g} x {s}: mitoscore / R DESeq2 compute time = {fast.compute_s / r.compute_s:.2f}x "
+                          f"({wall})")
         lines += ["", "Ratios measured in this run:", ""] + (ratios or ["- R not installed: no ratio"])
     lines += ["", "## Signature scoring", ""]
     lines += table("scores", ["task", "n_genes", "n_samples", "n_sets", "compute_s", "wall_s", "peak_rss_mib", "note"],

@@ -455,6 +455,24 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
 
 
 # --------------------------------------------------------------------------- cross-cohort
+def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
+                                                                            tuple[float, float] | None]:
+    """What the forest plot of the primary signature shows: per-cohort univariable rows
+    labelled with n and events, the pooled random-effects estimate (with I2, tau2, k) and
+    the prediction interval (only when there are at least two cohorts)."""
+    sel = hr[(hr["signature"] == primary) & (hr["model"] == "univariable")].copy()
+    sel["label"] = sel["cohort"] + " (n=" + sel["n"].astype(int).astype(str) + ", events=" \
+        + sel["events"].astype(int).astype(str) + ")"
+    m = meta[(meta["signature"] == primary) & (meta["model"] == "univariable")]
+    if not len(m):
+        return sel, None, None
+    r = m.iloc[0]
+    pooled = {"hr": r.hr, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+              "label": f"Random effects ({r.method}{', HK' if r.test == 'knha' else ''})",
+              "text": f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {int(r.k)}" if r.k > 1 else "k = 1"}
+    return sel, pooled, ((r.pi_lower, r.pi_upper) if r.k > 1 else None)
+
+
 def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, method: str = "REML", test: str = "z",
                       primary: str = "MITOSCORE") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per-cohort HR table, random-effects meta-analysis per signature and model,

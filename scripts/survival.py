@@ -36,7 +36,7 @@ def main(snakemake, log):
         note = None
         if len(uni):
             u = uni.iloc[0]
-            note = f"HR per SD {u.hr:.2f} ({u.ci_lower:.2f}-{u.ci_upper:.2f}), p={u.p:.2g}"
+            note = f"HR per SD {plots.format_hr(u.hr, u.ci_lower, u.ci_upper)}, {plots.format_p(u.p)}"
         plots.save_figure(plots.km_plot(km, title=f"{cohort}: {sig} ({snakemake.params.cutpoint['rule']} split)",
                                         logrank_p=float(lr["p"].iloc[0]) if len(lr) else None, annotation=note),
                           path)

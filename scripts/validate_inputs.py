@@ -46,10 +46,8 @@ def main(snakemake, log):
     write_tsv(clinical.reset_index(), snakemake.output.clinical)
     write_tsv(pd.concat([flow_clin, flow_match], ignore_index=True), snakemake.output.flow)
     write_tsv(gene_map, snakemake.output.gene_map)
-    files = [("counts", counts_file), ("clinical", clin_file)]
-    if row.get("sample_sheet"):
-        files.append(("sample_sheet", row["sample_sheet"]))
-    write_tsv(pd.DataFrame([{"role": r, "file": f, "sha256": sha256sum(f)} for r, f in files]),
+    # the rule's inputs are exactly the cohort's files (counts, clinical[, sample_sheet])
+    write_tsv(pd.DataFrame([{"role": r, "file": f, "sha256": sha256sum(f)} for r, f in snakemake.input.items()]),
               snakemake.output.checksums)
 
 

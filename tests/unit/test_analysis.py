@@ -169,6 +169,14 @@ def test_summarise_cohorts_meta_matches_metafor(golden):
     assert m.hr == pytest.approx(gm.hr, rel=1e-8) and m.tau2 == pytest.approx(gm.tau2, abs=1e-8)
     assert m.I2 == pytest.approx(gm.I2, abs=1e-6) and m.analysis == "primary"
     assert len(loo) == 3 and len(hr) == 3
+    rows, pooled, pi = analysis.forest_data(hr, meta, "S")
+    assert rows["label"].tolist() == [f"{c} (n=100, events=50)" for c in tables]
+    assert pooled["hr"] == m.hr and pooled["label"] == "Random effects (REML)"
+    assert pooled["text"] == f"I2 = {m.I2:.1f}%, tau2 = {m.tau2:.3g}, k = 3"
+    assert pi == (m.pi_lower, m.pi_upper) and pi[0] < m.ci_lower
+    one_rows, one_pooled, one_pi = analysis.forest_data(hr, meta.assign(k=1), "S")
+    assert one_pooled["text"] == "k = 1" and one_pi is None
+    assert analysis.forest_data(hr, meta.iloc[:0], "S")[1:] == (None, None)
 
 
 def test_score_cohort_unknown_cut_rule_is_refused(fixture_counts):
