@@ -440,6 +440,36 @@ def harrell_c(time, event, risk) -> float:
     return float((c + ti / 2) / tot) if tot > 0 else float("nan")
 
 
+def ipcw(time, event, times=()) -> tuple[np.ndarray, np.ndarray]:
+    """Censoring survival for inverse-probability-of-censoring weights
+    = R ``pec::ipcw(Surv(time, status) ~ 1, method = "marginal", times, subjectTimes = time)``.
+
+    G is the reverse Kaplan-Meier estimate of the censoring distribution (``prodlim(...,
+    reverse = TRUE)``): at each distinct time u with c censorings, d deaths and n subjects
+    with T >= u, G jumps by the factor 1 - c / (n - d): **deaths tied with censorings are
+    removed from the censoring risk set** (they are known not to be censored at u).
+
+    Returns ``(G_subject, G_times)``: ``G_subject[i]`` = G(T_i-) (the value just before the
+    subject's own time, pec's ``IPCW.subjectTimes`` with lag 1), ``G_times[k]`` = G(t_k)
+    (right-continuous, pec's ``IPCW.times``), NaN beyond the last observed time (R: NA).
+    Tested against pec 1.x on tied integer-month data (``tests/golden/ipcw.R``).
+    """
+    t, e = _check_te(time, event)
+    ut, inv = np.unique(t, return_inverse=True)
+    nc = np.bincount(inv, weights=1 - e, minlength=ut.size)
+    nd = np.bincount(inv, weights=e, minlength=ut.size)
+    n_all = np.bincount(inv, minlength=ut.size).astype(float)
+    nrisk = n_all[::-1].cumsum()[::-1] - nd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = np.cumprod(np.where(nrisk > 0, 1 - nc / nrisk, 1.0))
+    G_subject = np.r_[1.0, G][inv]
+    at = np.asarray(times, dtype=float).ravel()
+    idx = np.searchsorted(ut, at, side="right")  # number of distinct times <= at
+    G_times = np.r_[1.0, G][idx]
+    G_times = np.where(at > ut[-1], np.nan, G_times) if ut.size else np.full(at.shape, np.nan)
+    return G_subject, G_times
+
+
 def _cens_km_left(t: np.ndarray, e: np.ndarray, at: np.ndarray) -> np.ndarray:
     """G(at-): left-continuous KM of the censoring distribution (censoring = event 0).
 

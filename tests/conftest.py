@@ -17,6 +17,8 @@ ORACLE = SHARED / "oracle"
 GOLDEN = ORACLE / "golden"
 FIXTURE = ORACLE / "fixture_small"
 DATA = REPO / "tests" / "data"
+#: goldens made by this repository's own R scripts (tests/golden/*.R, Debian R packages)
+REPO_GOLDEN = REPO / "tests" / "golden"
 BAD = DATA / "bad_inputs"
 FMT = DATA / "formats"
 #: the oracle fixture's DESeq2 contrast (R: contrast = c("condition", "B", "A"))
@@ -73,6 +75,14 @@ def golden():
     """Callable: golden('cox.tsv') -> DataFrame of an R golden output."""
     def _read(name: str) -> pd.DataFrame:
         return pd.read_csv(_need(GOLDEN / name), sep="\t", na_values=["NA"])
+    return _read
+
+
+@pytest.fixture(scope="session")
+def repo_golden():
+    """Callable: repo_golden('ipcw.tsv') -> DataFrame of a golden made by tests/golden/*.R."""
+    def _read(name: str) -> pd.DataFrame:
+        return pd.read_csv(REPO_GOLDEN / name, sep="\t", na_values=["NA"])
     return _read
 
 
