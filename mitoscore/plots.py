@@ -45,7 +45,7 @@ __all__ = [
     "group_color", "arm_colors", "format_p", "format_hr", "numbers_at_risk",
     "default_risk_times", "empirical_percentile",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
-    "library_size_plot", "null_distribution_plot", "interaction_plot", "save_figure",
+    "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -507,6 +507,63 @@ def interaction_plot(per_arm: pd.DataFrame, *, title: str, p_interaction: float 
     return fig
 
 
+# --------------------------------------------------------------------------- calibration
+_MODEL_STYLE = {"univariable": ("o", PALETTE[2], "frozen score model"),
+                "multivariable": ("s", PALETTE[1], "frozen clinical + score model")}
+
+
+@_styled
+def calibration_plot(curve: pd.DataFrame, *, title: str) -> Figure:
+    """Predicted vs observed survival of a frozen model, one panel per horizon.
+
+    ``curve`` is the ``calibration_curve.tsv`` table of one signature (``model, horizon,
+    grouping, group, n, events, predicted, observed, observed_lower, observed_upper``).
+    Points: quantile groups of the frozen linear predictor (``lp_quantile``), one marker and
+    colour per model, joined in order of predicted risk; the frozen risk groups (``frozen_group``,
+    hollow, coloured high/low) of the score model. Vertical bars: the Kaplan-Meier 95% log-log
+    CI of the observed survival. The dashed diagonal is perfect calibration; both axes 0-1.
+    """
+    need = {"model", "horizon", "grouping", "group", "predicted", "observed", "observed_lower", "observed_upper"}
+    if curve is None or curve.empty or need - set(curve.columns):
+        return placeholder("no calibration data (no frozen model could be validated in this cohort)", title=title)
+    horizons = sorted(curve["horizon"].astype(float).unique())
+    fig = Figure(figsize=(4.6 * len(horizons) + 1.0, 5.6), layout="constrained")
+    axes = fig.subplots(1, len(horizons), squeeze=False)[0]
+    handles: dict[str, Line2D] = {}
+    for ax, h in zip(axes, horizons):
+        ax.plot([0, 1], [0, 1], ls="--", lw=1.2, color="#7F8C8D", zorder=1)
+        sub = curve[curve["horizon"].astype(float) == h]
+        for model, (marker, color, label) in _MODEL_STYLE.items():
+            d = sub[(sub["model"] == model) & (sub["grouping"] == "lp_quantile")].sort_values("predicted")
+            if d.empty:
+                continue
+            x, y = d["predicted"].to_numpy(float), d["observed"].to_numpy(float)
+            lo, hi = d["observed_lower"].to_numpy(float), d["observed_upper"].to_numpy(float)
+            ax.vlines(x, lo, hi, color=color, lw=1.4, alpha=0.8, zorder=2)
+            ax.plot(x, y, marker=marker, color=color, ms=8, lw=1.0, zorder=3, gid=f"calibration-{model}")
+            handles[model] = Line2D([], [], marker=marker, color=color, lw=1.0, ms=8,
+                                    label=f"{label} (quantile groups)")
+        d = sub[(sub["model"] == "univariable") & (sub["grouping"] == "frozen_group")]
+        for r in d.itertuples():
+            c = group_color(r.group) or _NEUTRAL
+            ax.vlines(r.predicted, r.observed_lower, r.observed_upper, color=c, lw=1.4, alpha=0.6, zorder=2)
+            ax.plot([r.predicted], [r.observed], marker="D", mfc="white", mec=c, mew=2, ms=10, ls="none", zorder=4,
+                    gid="calibration-frozen-group")
+            handles[f"group-{r.group}"] = Line2D([], [], marker="D", mfc="white", mec=c, mew=2, ms=10, ls="none",
+                                                 label=f"frozen {r.group} group")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_title(f"{h:g} months", loc="left")
+        ax.set_xlabel("Predicted survival (mean)")
+        ax.grid(color="#E5E7E9", lw=0.8, zorder=0)
+    axes[0].set_ylabel("Observed survival (Kaplan-Meier, 95% CI)")
+    handles["diagonal"] = Line2D([], [], ls="--", color="#7F8C8D", label="perfect calibration")
+    fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 3), fontsize=11)
+    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
 # --------------------------------------------------------------------------- DE plots
 def _sig_mask(de: pd.DataFrame, alpha: float, lfc_threshold: float = 0.0) -> np.ndarray:
     padj = pd.to_numeric(de["padj"], errors="coerce").to_numpy(float)
@@ -846,15 +903,17 @@ _METADATA = {"svg": {"Date": None}, "png": {"Software": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150, svg_text: bool = False) -> None:
     """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
     (fixed ``svg.hashsalt``, no date/software metadata: two runs give identical bytes),
-    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers."""
+    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers.
+    ``svg_text``: keep text as ``<text>`` elements in an SVG (searchable, selectable; the
+    default draws glyphs as paths)."""
     fmt = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
     if fmt not in _METADATA:
         raise ValueError(f"save_figure: unsupported figure format {fmt!r} for {path}; use .svg, .png or .pdf")
     try:
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none" if svg_text else "path"}):
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
     finally:

@@ -330,3 +330,30 @@ def test_colour_helpers_and_formatting():
     assert P.format_p(0.0321) == "p = 0.032"
     assert P.format_p(float("nan")) == "p = NA"
     assert P.format_hr(1.7, 1.22, 2.36) == "1.70 (1.22-2.36)"
+
+
+def test_calibration_plot_points_diagonal_and_text_kept_as_text(tmp_path):
+    rows = []
+    for model in ("univariable", "multivariable"):
+        for h in (12.0, 24.0):
+            for i, g in enumerate(("Q1", "Q2", "Q3")):
+                p = 0.8 - 0.2 * i - h / 100
+                rows.append({"model": model, "horizon": h, "grouping": "lp_quantile", "group": g, "predicted": p,
+                             "observed": p + 0.03, "observed_lower": p - 0.1, "observed_upper": p + 0.12})
+            for g, p in (("high", 0.4), ("low", 0.7)):
+                rows.append({"model": model, "horizon": h, "grouping": "frozen_group", "group": g, "predicted": p,
+                             "observed": p, "observed_lower": np.nan, "observed_upper": np.nan})
+    fig = P.calibration_plot(pd.DataFrame(rows), title="SYNTHETIC: calibration")
+    axes = [a for a in fig.axes]
+    assert len(axes) == 2 and [a.get_title(loc="left") for a in axes] == ["12 months", "24 months"]
+    ax = axes[0]
+    assert [ln.get_gid() for ln in ax.lines].count("calibration-univariable") == 1
+    assert [ln.get_gid() for ln in ax.lines].count("calibration-frozen-group") == 2
+    diag = ax.lines[0]
+    assert list(diag.get_xdata()) == [0, 1] and list(diag.get_ydata()) == [0, 1]
+    out = tmp_path / "cal.svg"
+    P.save_figure(fig, out, svg_text=True)
+    svg = out.read_text()
+    assert "<text" in svg and "Predicted survival (mean)" in svg  # text stays text (searchable)
+    empty = P.calibration_plot(pd.DataFrame(), title="x")
+    assert any("no calibration data" in t.get_text() for a in empty.axes for t in a.texts)

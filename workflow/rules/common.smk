@@ -15,8 +15,11 @@ from mitoscore.config import (
     contrast_applies,
     cutpoint_cohort,
     derivation_cohort,
+    estimation_label,
+    frozen_cohort,
     load_cohort_sheet,
     signature_path,
+    validated_cohorts,
 )
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -45,6 +48,14 @@ CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
+# TRIPOD external validation: the model frozen in the discovery cohort (None: no discovery cohort
+# in the run, or validation.frozen false) and the cohorts it is applied to
+VALIDATION = config["validation"]
+FROZEN_FROM = frozen_cohort(VALIDATION, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+VALIDATED = validated_cohorts(VALIDATION, _rows, FROZEN_FROM)
+FROZEN_MODEL = ["results/frozen/model.json", "results/frozen/model.sha256", "results/frozen/model_summary.tsv"]
+VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv", "frozen_scores.tsv", "status.tsv",
+                    "calibration.svg")
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -100,6 +111,30 @@ def de_inputs(wildcards):
     return files
 
 
+def estimation_of(wildcards):
+    """How a cohort's per-cohort survival analysis is labelled (discovery / sensitivity /
+    per-cohort): depends only on this cohort's role and on the discovery cohort."""
+    return estimation_label(wildcards.cohort, _rows, VALIDATION, FROZEN_FROM)
+
+
+def freeze_inputs(wildcards):
+    """The frozen model reads only the discovery cohort (adding or changing a validation
+    cohort never rebuilds it)."""
+    d = f"results/cohorts/{FROZEN_FROM}"
+    return {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv",
+            "checksums": f"{d}/validated/input_checksums.tsv"}
+
+
+def validation_inputs(wildcards):
+    """A validation cohort's own scores and clinical table, plus the frozen model when the run
+    has a discovery cohort (else the job records the per-cohort fallback)."""
+    d = f"results/cohorts/{wildcards.cohort}"
+    files = {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv"}
+    if FROZEN_FROM is not None:
+        files.update(model=FROZEN_MODEL[0], sha256=FROZEN_MODEL[1])
+    return files
+
+
 def scaled(base, per_input_mb):
     """A resource (memory in MB, runtime in minutes) that grows with the size of a job's
     inputs and with each retry (cluster submissions)."""
@@ -119,6 +154,8 @@ def per_cohort_targets(cohort):
         f"results/cohorts/{cohort}/survival/random_null.tsv",
     ]
     t += [f"results/cohorts/{cohort}/de/{c}.tsv" for c in contrasts_of(cohort)]
+    if cohort in VALIDATED:
+        t += [f"results/cohorts/{cohort}/validation/{f}" for f in VALIDATION_FILES]
     return t
 
 
@@ -128,6 +165,8 @@ def all_targets():
         t += per_cohort_targets(c)
     if DERIVATION["enabled"]:
         t.append(DERIVED_GMT)
+    if FROZEN_FROM is not None:
+        t += FROZEN_MODEL
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
           "results/report/index.html"]
     return t
@@ -151,6 +190,8 @@ def report_inputs(wildcards):
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
         per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
     files["cohort_files"] = per
+    if FROZEN_FROM is not None:
+        files["frozen_model"] = FROZEN_MODEL
     files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
                                              if DERIVATION["enabled"] else [])
     reporting = config["report"]["reporting"]
