@@ -18,6 +18,7 @@ include: "workflow/rules/derive.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/de.smk"
 include: "workflow/rules/survival.smk"
+include: "workflow/rules/random_null.smk"
 include: "workflow/rules/meta.smk"
 include: "workflow/rules/report.smk"
 
