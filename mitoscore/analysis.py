@@ -285,6 +285,8 @@ def discrimination_row(t: np.ndarray, e: np.ndarray, risk: np.ndarray, *, horizo
     if n_boot > 0 and len(t):
         bs = survival.bootstrap(lambda idx: measures(t[idx], e[idx], risk[idx]), len(t), n_boot=n_boot, seed=seed)
         lo, hi, _ = bs.percentile_ci(level)
+        undefined = ~np.isfinite(np.asarray(est, float))  # no CI around an estimate that is not reported
+        lo, hi = np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
         failed = bs.n_failed
     out: dict[str, Any] = {}
     cases = survival.td_auc(t, e, risk, horizons)["n_cases"].tolist() if horizons else []

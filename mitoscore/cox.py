@@ -221,14 +221,16 @@ def _chol_solve(imat: np.ndarray, u: np.ndarray) -> np.ndarray | None:
 
 
 def fit(time, event, X, strata=None, *, beta0=None, eps: float = EPS, iter_max: int = ITER_MAX,
-        risk_sets: RiskSets | None = None) -> CoxFit:
+        timefix: bool = True) -> CoxFit:
     """Cox model with Efron ties by R ``coxfit6``'s Newton-Raphson (see the module docstring).
 
     ``X`` is n x p (numeric, no missing values), ``strata`` optional codes. Returns a
     :class:`CoxFit`; ``converged`` is False when the iteration limit was reached or the
     information matrix is not positive definite (R: singular fit / "Ran out of iterations").
+    ``timefix=False`` skips :func:`aeq_times` (for times already passed through it, e.g.
+    bootstrap resamples: the operation is idempotent).
     """
-    rs = risk_sets or RiskSets(time, event, strata)
+    rs = RiskSets(time, event, strata, timefix=timefix)
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]

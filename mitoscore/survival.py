@@ -10,9 +10,13 @@ the R goldens in ``shared/oracle/golden``:
 * :func:`cox_zph`       -- ``cox.zph(fit, transform=...)`` of survival >= 3.0 (own port of
   the score test computed by the C routine ``zph1``; *not* lifelines' older test)
 * :func:`harrell_c`     -- ``concordance()`` / the ``concordance`` of ``summary(coxph)``
+* :func:`uno_c`         -- ``concordance(timewt = "n/G2", ymax = tau, reverse = TRUE)``
+* :func:`td_auc`        -- ``timeROC::timeROC(weighting = "marginal")$AUC`` (timeROC 0.4)
+* :func:`ipcw`          -- ``pec::ipcw(method = "marginal")``
 
-plus Uno's IPCW C, cumulative/dynamic time-dependent AUC, a percentile bootstrap,
-the score x treatment interaction model and the C-index gain over clinical covariates.
+plus the package's one bootstrap helper (:func:`bootstrap`, :func:`bootstrap_ci`), the
+score x treatment interaction model and the optimism-corrected C-index gain over clinical
+covariates (:func:`c_gain`). Every Cox model is fitted by :mod:`mitoscore.cox`.
 All functions are pure (numpy/pandas in, numpy/pandas out); a model that cannot be
 fitted raises :class:`mitoscore.errors.ModelSkipped` with a human-readable reason.
 """
@@ -349,7 +353,7 @@ def _c_from_counts(c: float, d: float, ti: float) -> float:
     return float((c + ti / 2) / tot) if tot > 0 else float("nan")
 
 
-def harrell_c(time, event, risk, strata=None) -> float:
+def harrell_c(time, event, risk, strata=None, *, timefix: bool = True) -> float:
     """Harrell's C = R ``survival::concordance(Surv(time, event) ~ risk, reverse = TRUE)``
     (timewt = "n"; higher risk = shorter survival).
 
@@ -615,7 +619,7 @@ def _check_design(X: np.ndarray, terms: list[str], strata_codes: np.ndarray) -> 
 
 
 def _fit_arrays(t: np.ndarray, e: np.ndarray, X: np.ndarray, sc: np.ndarray, terms: list[str], *,
-                min_events: int = 1, min_epv: float = 0.0) -> cox_engine.CoxFit:
+                min_events: int = 1, min_epv: float = 0.0, timefix: bool = True) -> cox_engine.CoxFit:
     """Guards + the engine on arrays: the one path every Cox model of this module takes
     (``cox_fit`` and the C-gain resamples). Raises ModelSkipped with the reason."""
     n, events = int(t.size), int(e.sum())
@@ -626,7 +630,7 @@ def _fit_arrays(t: np.ndarray, e: np.ndarray, X: np.ndarray, sc: np.ndarray, ter
         raise ModelSkipped(f"{events} events for {len(terms)} parameters = {epv:.1f} events per parameter "
                            f"< min_epv={min_epv}")
     _check_design(X, terms, sc)
-    f = cox_engine.fit(t, e, X, sc)
+    f = cox_engine.fit(t, e, X, sc, timefix=timefix)
     if not f.converged:
         raise ModelSkipped(f"Cox fit of {terms} did not converge in {cox_engine.ITER_MAX} Newton-Raphson "
                            "iterations (R: 'Ran out of iterations') or its information matrix is singular")
@@ -917,7 +921,7 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
     strata = list(strata) if strata else None
     full_terms = [*clinical_terms, score_col]
     d, _ = _complete_rows(df, duration_col, event_col, full_terms, strata)
-    t = d[duration_col].to_numpy(float)
+    t = aeq_times(d[duration_col].to_numpy(float))  # R's timefix once; resamples keep it
     e = d[event_col].to_numpy(float)
     X = d[full_terms].to_numpy(float)
     sc = _strata_codes(d, strata)
@@ -925,13 +929,14 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
 
     def fit_both(rows, guards):
         kw = {"min_events": min_events, "min_epv": min_epv} if guards else {}
-        bf = _fit_arrays(t[rows], e[rows], X[rows], sc[rows], full_terms, **kw).beta
-        bc = _fit_arrays(t[rows], e[rows], X[rows][:, :k], sc[rows], clinical_terms, **kw).beta if k else np.zeros(0)
+        bf = _fit_arrays(t[rows], e[rows], X[rows], sc[rows], full_terms, timefix=False, **kw).beta
+        bc = (_fit_arrays(t[rows], e[rows], X[rows][:, :k], sc[rows], clinical_terms, timefix=False, **kw).beta
+              if k else np.zeros(0))
         return bf, bc
 
     def c_both(bf, bc, rows):
-        cf = harrell_c(t[rows], e[rows], X[rows] @ bf, strata=sc[rows])
-        cc = harrell_c(t[rows], e[rows], X[rows][:, :k] @ bc, strata=sc[rows])
+        cf = harrell_c(t[rows], e[rows], X[rows] @ bf, strata=sc[rows], timefix=False)
+        cc = harrell_c(t[rows], e[rows], X[rows][:, :k] @ bc, strata=sc[rows], timefix=False)
         return cf, cc
 
     every = np.arange(t.size)

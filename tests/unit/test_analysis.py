@@ -148,6 +148,8 @@ def test_survival_cohort_matches_r(golden):
     assert res.skipped.model.tolist() == ["td_auc_12m"]
     assert "only 7 cases" in res.skipped.reason.iloc[0]
     assert np.isnan(d.auc_12m) and d.auc_12m_cases == 7 and np.isfinite(d.auc_24m) and d.auc_24m_cases >= 10
+    assert np.isnan(d.auc_12m_lower) and np.isnan(d.auc_12m_upper)  # no CI around an AUC not reported
+    assert d.auc_24m_lower < d.auc_24m < d.auc_24m_upper
     assert d.uno_tau_months == 24  # default tau: the largest horizon
     assert d.n_boot == 20 and d.n_boot_failed == 0
 

@@ -463,6 +463,16 @@ def test_uno_c_equals_r_concordance_n_g2(repo_golden):
     assert worst < 1e-8  # abs 1e-8 (measured 2.2e-16)
 
 
+def test_harrell_c_equals_r_concordance_on_tied_data(repo_golden):
+    """concordance(timewt = "n") without ymax (tests/golden/uno_c.R) = Harrell's C, ties included."""
+    gold = repo_golden("uno_c.tsv")
+    gold = gold[(gold["timewt"] == "n") & gold["tau"].isna()]
+    assert len(gold) == 6
+    for r in gold.itertuples():
+        d = repo_golden(f"tied_{r.data}.tsv")
+        assert abs(S.harrell_c(d["time"], d["status"], _markers(d)[r.marker]) - r.concordance) < 1e-12
+
+
 def test_uno_c_keeps_events_at_tau(repo_golden):
     """R's ymax keeps events at T = tau (timewt[etime > ymax] <- 0): tau = 12 (an event time)
     differs from tau just below 12."""
