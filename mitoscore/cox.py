@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 __all__ = ["EPS", "ITER_MAX", "MAX_STD_COEF", "CoxFit", "RiskSets", "aeq_times", "fit", "fit_many",
-           "infinite_coef"]
+           "infinite_coef", "loglik"]
 
 #: ``coxph.control()$eps``: convergence when |1 - loglik_old / loglik_new| <= EPS
 EPS = 1e-9
@@ -120,7 +120,6 @@ class RiskSets:
         d = np.diff(np.r_[self.group_start, bd.size])
         k = np.arange(bd.size) - self.group_start[self.group_of] if bd.size else np.zeros(0, int)
         self.frac = k / d[self.group_of] if bd.size else np.zeros(0)
-        self.stratum_codes_sorted = ss
 
     def risk_sum(self, v: np.ndarray) -> np.ndarray:
         """For each death: sum of ``v`` (rows in sorted order, any trailing shape) over its risk set."""
@@ -316,7 +315,7 @@ def fit_many(time, event, X, strata=None, *, eps: float = EPS, iter_max: int = I
     final_info = np.full(K, np.nan)
     iters = np.zeros(K, dtype=int)
     status = np.full(K, "ok", dtype=object)
-    sd = X.std(axis=0, ddof=1) if n > 1 else np.zeros(K)
+    sd = X.std(axis=0) if n else np.zeros(K)  # the SD of infinite_coef, as survival.cox_fit
     const = ~(np.ptp(X, axis=0) > 0) if n else np.ones(K, bool)
     status[const] = "constant column"
     if rs.n_events == 0:

@@ -39,6 +39,16 @@ def test_fit_equals_coxph(model, si, golden):
     assert abs(2 * (f.loglik - f.loglik_init) - ref["lr_chisq"].iloc[0]) < 1e-8
 
 
+def test_loglik_at_given_coefficients(si, golden):
+    """cox.loglik (e.g. frozen coefficients) = the fit's loglik at its estimate and at 0."""
+    X = si[["mito_z", "age"]].to_numpy(float)
+    f = cox.fit(si.os_months, si.os_event, X)
+    assert cox.loglik(si.os_months, si.os_event, X, f.beta) == pytest.approx(f.loglik, abs=1e-10)
+    assert cox.loglik(si.os_months, si.os_event, X, [0.0, 0.0]) == pytest.approx(f.loglik_init, abs=1e-10)
+    ref = golden("cox.tsv").set_index("model").loc["multi_z_age"].iloc[0]
+    assert f.loglik == pytest.approx(ref["loglik"], abs=1e-8)
+
+
 def test_fit_many_equals_fit_and_coxph(si, golden):
     rc = golden("cox.tsv").set_index("model")
     cols = ["mito_z", "mito_ssgsea", "group_high", "age"]
