@@ -18,6 +18,7 @@ import pandas as pd
 from . import multiple, power, response, scores, signatures, survival
 from . import maxstat as maxstat_mod
 from . import meta as meta_mod
+from .cox import aeq_times
 from .errors import InputError, ModelSkipped
 
 log = logging.getLogger(__name__)
@@ -273,17 +274,20 @@ def discrimination_row(t: np.ndarray, e: np.ndarray, risk: np.ndarray, *, horizo
     leaves that measure's CI with fewer replicates).
     """
     horizons = [float(h) for h in horizons]
+    tf = aeq_times(t)  # R's timefix of the C indices, once (resamples keep it); timeROC has none
 
-    def measures(tt, ee, rr):
-        auc = survival.td_auc(tt, ee, rr, horizons, min_cases=min_cases)["auc"].tolist() if horizons else []
-        return [survival.harrell_c(tt, ee, rr), survival.uno_c(tt, ee, rr, tau=tau), *auc]
+    def measures(rows):
+        auc = (survival.td_auc(t[rows], e[rows], risk[rows], horizons, min_cases=min_cases)["auc"].tolist()
+               if horizons else [])
+        return [survival.harrell_c(tf[rows], e[rows], risk[rows], timefix=False),
+                survival.uno_c(tf[rows], e[rows], risk[rows], tau=tau, timefix=False), *auc]
 
-    est = measures(t, e, risk)
+    est = measures(np.arange(len(t)))
     names = ["harrell_c", "uno_c", *[f"auc_{h:g}m" for h in horizons]]
     lo = hi = np.full(len(names), np.nan)
     failed = 0
     if n_boot > 0 and len(t):
-        bs = survival.bootstrap(lambda idx: measures(t[idx], e[idx], risk[idx]), len(t), n_boot=n_boot, seed=seed)
+        bs = survival.bootstrap(measures, len(t), n_boot=n_boot, seed=seed)
         lo, hi, _ = bs.percentile_ci(level)
         undefined = ~np.isfinite(np.asarray(est, float))  # no CI around an estimate that is not reported
         lo, hi = np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)

@@ -363,9 +363,12 @@ def harrell_c(time, event, risk, strata=None, *, timefix: bool = True) -> float:
     R and ``coxph``'s concordance). Times are first made approximately equal as R's
     ``timefix`` (:func:`mitoscore.cox.aeq_times`). Equals the ``concordance`` of
     ``summary(coxph)`` when ``risk`` is the linear predictor. NaN if no comparable pair.
+    ``timefix=False`` skips the time merging (for times already passed through it; e.g.
+    bootstrap resamples of them).
     """
     t, e = _check_te(time, event)
-    t = aeq_times(t)
+    if timefix:
+        t = aeq_times(t)
     r = _arr(risk)
     sc = np.zeros(t.size, dtype=int) if strata is None else np.asarray(strata).ravel()
     C = D = T = 0.0
@@ -406,7 +409,7 @@ def ipcw(time, event, times=()) -> tuple[np.ndarray, np.ndarray]:
     return G_subject, G_times
 
 
-def uno_c(time, event, risk, tau: float | None = None) -> float:
+def uno_c(time, event, risk, tau: float | None = None, *, timefix: bool = True) -> float:
     """Uno's IPCW concordance = R ``survival::concordance(Surv(time, event) ~ risk,
     timewt = "n/G2", ymax = tau, reverse = TRUE)`` (survival 3.5-3), exactly:
 
@@ -421,9 +424,11 @@ def uno_c(time, event, risk, tau: float | None = None) -> float:
     kept. As R: times made approximately equal first (``timefix``), and with fewer than
     two events the weights fall back to 1 (timewt "n"). Without censoring G = 1 and C is
     Harrell's C. Tested against R on tied integer-month data (``tests/golden/uno_c.R``).
+    ``timefix=False`` as in :func:`harrell_c`.
     """
     t, e = _check_te(time, event)
-    t = aeq_times(t)
+    if timefix:
+        t = aeq_times(t)
     r = _arr(risk)
     if e.sum() >= 2:
         G, _ = ipcw(t, e)
@@ -619,7 +624,8 @@ def _check_design(X: np.ndarray, terms: list[str], strata_codes: np.ndarray) -> 
 
 
 def _fit_arrays(t: np.ndarray, e: np.ndarray, X: np.ndarray, sc: np.ndarray, terms: list[str], *,
-                min_events: int = 1, min_epv: float = 0.0, timefix: bool = True) -> cox_engine.CoxFit:
+                min_events: int = 1, min_epv: float = 0.0, timefix: bool = True,
+                full_checks: bool = True, beta0=None) -> cox_engine.CoxFit:
     """Guards + the engine on arrays: the one path every Cox model of this module takes
     (``cox_fit`` and the C-gain resamples). Raises ModelSkipped with the reason."""
     n, events = int(t.size), int(e.sum())
@@ -629,8 +635,14 @@ def _fit_arrays(t: np.ndarray, e: np.ndarray, X: np.ndarray, sc: np.ndarray, ter
     if epv < min_epv:
         raise ModelSkipped(f"{events} events for {len(terms)} parameters = {epv:.1f} events per parameter "
                            f"< min_epv={min_epv}")
-    _check_design(X, terms, sc)
-    f = cox_engine.fit(t, e, X, sc, timefix=timefix)
+    if full_checks:
+        _check_design(X, terms, sc)
+    else:  # bootstrap resamples: a constant column is the common failure; collinearity shows as no convergence
+        const = np.ptp(X, axis=0) == 0
+        if const.any():
+            j = int(np.flatnonzero(const)[0])
+            raise ModelSkipped(f"covariate '{terms[j]}' is constant in the resample (value {X[0, j]:g})")
+    f = cox_engine.fit(t, e, X, sc, timefix=timefix, beta0=beta0)
     if not f.converged:
         raise ModelSkipped(f"Cox fit of {terms} did not converge in {cox_engine.ITER_MAX} Newton-Raphson "
                            "iterations (R: 'Ran out of iterations') or its information matrix is singular")
@@ -901,7 +913,7 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
     Apparent (in-sample): delta = C_full - C_clinical on the data the models were fitted on.
 
     With ``n_boot > 0`` (resamples from :func:`bootstrap`), in every resample b both models
-    are refitted; delta_boot_b = their C gain in the resample, delta_orig_b = the C gain of
+    are refitted (Newton-Raphson started from the full-data estimates); delta_boot_b = their C gain in the resample, delta_orig_b = the C gain of
     the resample's models applied to the original data; optimism = mean_b (delta_boot_b -
     delta_orig_b); ``delta_corrected`` = delta - optimism (likewise ``c_full_corrected`` and
     ``c_clinical_corrected``). ``delta_ci_lower/upper``: percentile interval of
@@ -927,11 +939,11 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
     sc = _strata_codes(d, strata)
     k = len(clinical_terms)
 
-    def fit_both(rows, guards):
-        kw = {"min_events": min_events, "min_epv": min_epv} if guards else {}
-        bf = _fit_arrays(t[rows], e[rows], X[rows], sc[rows], full_terms, timefix=False, **kw).beta
-        bc = (_fit_arrays(t[rows], e[rows], X[rows][:, :k], sc[rows], clinical_terms, timefix=False, **kw).beta
-              if k else np.zeros(0))
+    def fit_both(rows, guards, start=(None, None)):
+        kw = {"min_events": min_events, "min_epv": min_epv} if guards else {"full_checks": False}
+        bf = _fit_arrays(t[rows], e[rows], X[rows], sc[rows], full_terms, timefix=False, beta0=start[0], **kw).beta
+        bc = (_fit_arrays(t[rows], e[rows], X[rows][:, :k], sc[rows], clinical_terms, timefix=False,
+                          beta0=start[1], **kw).beta if k else np.zeros(0))
         return bf, bc
 
     def c_both(bf, bc, rows):
@@ -952,7 +964,7 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
         return out
 
     def stat(idx):
-        bf, bc = fit_both(idx, False)
+        bf, bc = fit_both(idx, False, start=(bf0, bc0 if k else None))  # Newton from the full-data fit
         cf_b, cc_b = c_both(bf, bc, idx)
         cf_o, cc_o = c_both(bf, bc, every)
         return [cf_b - cc_b, cf_o - cc_o, cf_b - cf_o, cc_b - cc_o]
