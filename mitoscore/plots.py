@@ -43,7 +43,7 @@ from .io import atomic_path  # noqa: E402
 __all__ = [
     "GROUP_COLORS", "ARM_COLORS", "PALETTE", "GROUP_ORDER", "STYLE", "SVG_HASHSALT",
     "group_color", "arm_colors", "format_p", "format_hr", "numbers_at_risk",
-    "default_risk_times", "empirical_percentile",
+    "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
 ]
@@ -857,44 +857,53 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
 
 
 # --------------------------------------------------------------------------- random-set null
-def empirical_percentile(null_values, x: float) -> float:
-    """Percent of the (finite) null values that are <= ``x``."""
-    v = np.asarray(null_values, dtype=float)
-    v = v[np.isfinite(v)]
-    return float(100.0 * np.mean(v <= x)) if v.size else math.nan
-
-
 @_styled
-def null_distribution_plot(null_values: np.ndarray, observed: dict[str, float], *,
-                           xlabel: str = "|log HR| per SD", title: str) -> Figure:
-    """Histogram of the statistic over random size-matched gene sets with one vertical
-    line per observed signature, labelled with its value and empirical percentile
-    (:func:`empirical_percentile`) and the empirical p = (1 + #null >= x) / (1 + N)."""
-    v = np.asarray(null_values, dtype=float)
-    v = v[np.isfinite(v)]
-    fig = Figure(figsize=(9, 6), layout="constrained")
-    ax = fig.add_subplot()
-    obs = [(str(k), float(val)) for k, val in observed.items()]
-    finite_obs = [val for _, val in obs if np.isfinite(val)]
-    lo = min([*(v.tolist() or [0.0]), *finite_obs])
-    hi = max([*(v.tolist() or [1.0]), *finite_obs])
-    if hi <= lo:
-        hi = lo + 1.0
-    bins = np.linspace(lo, hi, 41) if v.size else 10
-    ax.hist(v, bins=bins, color="#BDC3C7", edgecolor="white", lw=0.6,
-            label=f"random gene sets (N = {v.size})", gid="null-hist")
-    sig_cols = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
-    for i, (name, val) in enumerate(obs):
-        if not np.isfinite(val):
+def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: str,
+                           xlabel: str = "|Wald z| of the HR per SD (univariable Cox)") -> Figure:
+    """One panel per signature: the distribution of |z| over the VALID random draws of that
+    signature's own size and kind (``null`` rows with status "ok" of that signature), and a
+    vertical line at the signature's observed |z|. Every number printed (observed |z|,
+    percentile, empirical p, valid and excluded draws) is read from ``summary`` (the
+    ``random_null/summary.tsv`` table, :mod:`mitoscore.nullsets`), so figure and table
+    cannot disagree. A signature without a usable null shows its ``note`` instead."""
+    rows = list(summary.to_dict("records")) if summary is not None else []
+    k = max(len(rows), 1)
+    ncol = 1 if k == 1 else 2
+    nrow = math.ceil(k / ncol)
+    fig = Figure(figsize=(7.5 * ncol, 4.6 * nrow + 0.8), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+    if not rows:
+        axes[0].text(0.5, 0.5, "No random-signature null was computed", ha="center", va="center",
+                     transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    for ax, r in zip(axes, rows):
+        name = str(r["signature"])
+        sub = null[(null["signature"] == name) & (null["status"] == "ok")] if len(null) else null
+        v = np.abs(sub["z"].to_numpy(float)) if len(sub) else np.zeros(0)
+        obs = abs(float(r["observed_z"])) if pd.notna(r.get("observed_z")) else math.nan
+        kind = "random single genes" if r.get("kind") == "single_gene" else f"random {int(r['size'])}-gene sets"
+        ax.set_title(_wrap(f"{name} vs {kind}", 45), loc="left", fontsize=13)
+        if not v.size:
+            ax.text(0.5, 0.5, _wrap(str(r.get("note") or "no valid random draw"), 50), ha="center", va="center",
+                    transform=ax.transAxes, gid=f"null-note|{name}")
+            ax.set_axis_off()
             continue
-        pct = empirical_percentile(v, val)
-        pemp = (1 + int(np.sum(v >= val))) / (1 + v.size)
-        ax.axvline(val, color=sig_cols[i % len(sig_cols)], lw=2.5, gid=f"observed|{name}",
-                   label=f"{name}: {val:.2f} (percentile {pct:.1f}; {format_p(pemp, 'empirical p')})")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("Random gene sets (count)")
-    ax.set_title(_wrap(title), loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
+        lo = min(v.min(), obs) if np.isfinite(obs) else v.min()
+        hi = max(v.max(), obs) if np.isfinite(obs) else v.max()
+        if hi <= lo:
+            hi = lo + 1.0
+        ax.hist(v, bins=np.linspace(lo, hi, 31), color="#BDC3C7", edgecolor="white", lw=0.6, gid=f"null-hist|{name}",
+                label=f"valid draws N = {int(r['n_valid'])} (excluded: {int(r['n_failed'])})")
+        if np.isfinite(obs):
+            ax.axvline(obs, color="#000000", lw=2.5, gid=f"observed|{name}",
+                       label=f"{name}: |z| = {obs:.2f}; percentile {float(r['percentile_abs_z']):.1f}; "
+                             f"{format_p(float(r['empirical_p']), 'empirical p')}")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Random draws (count)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize=10)
+    for ax in axes[len(rows):]:
+        ax.set_axis_off()
+    fig.suptitle(_wrap(title, 100), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
 
 

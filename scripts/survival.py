@@ -17,7 +17,8 @@ def main(snakemake, log):
         strata=parse_list(row.get("strata")), treatment=bool(row.get("treatment_column")),
         reference_arm=row.get("reference_arm"), min_events=s["min_events"], min_epv=s["min_epv"],
         horizons=s["horizons_months"], n_bootstrap=s["n_bootstrap"], seed=s["seed"],
-        cut_rule=snakemake.params.cutpoint["rule"])
+        cut_rule=snakemake.params.cutpoint["rule"], tau=s.get("tau_months"),
+        min_cases_td_auc=s["min_cases_td_auc"])
     # per-cohort (re-estimated) analysis: discovery / sensitivity in a validation cohort with a frozen model
     res.cox = frozen.label_estimation(res.cox, snakemake.params.estimation)
     log.info("per-cohort analysis labelled: %s", snakemake.params.estimation)

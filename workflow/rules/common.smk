@@ -151,7 +151,7 @@ def per_cohort_targets(cohort):
         f"results/cohorts/{cohort}/qc/qc.tsv",
         f"results/cohorts/{cohort}/scores.tsv",
         f"results/cohorts/{cohort}/survival/cox.tsv",
-        f"results/cohorts/{cohort}/survival/random_null.tsv",
+        f"results/cohorts/{cohort}/random_null/summary.tsv",
     ]
     t += [f"results/cohorts/{cohort}/de/{c}.tsv" for c in contrasts_of(cohort)]
     if cohort in VALIDATED:
@@ -185,8 +185,9 @@ def report_inputs(wildcards):
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
             "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models", "random_null_summary")]
-        per += [f"{d}/survival/{f}.svg" for f in ("interaction", "random_null")]
+            "maxstat_exploratory", "power", "skipped_models")]
+        per += [f"{d}/random_null/{f}" for f in ("null.tsv", "summary.tsv", "null.svg")]
+        per += [f"{d}/survival/interaction.svg"]
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
         per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
     files["cohort_files"] = per
