@@ -76,7 +76,8 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                    input={"scores": str(d / "scores.tsv"), "clinical": str(d / "validated" / "clinical.tsv")},
                    output=out, params={"cohort": {"covariates": "age"}, "survival": SURVIVAL,
                                        "cutpoint": {"rule": "median"}, "primary": "MITO_SIGNATURE",
-                                       "signatures": ["MITO_SIGNATURE", "GENE00019"]})
+                                       "signatures": ["MITO_SIGNATURE", "GENE00019"],
+                                       "estimation": "per-cohort (no discovery cohort in the run)"})
         run_script("random_null", tmp, rule="random_null", threads=1,
                    input={"log2norm": str(d / "expr" / "log2norm.parquet"),
                           "clinical": str(d / "validated" / "clinical.tsv"), "cox": out["cox"]},
