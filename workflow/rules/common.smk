@@ -45,6 +45,8 @@ CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
+PREDICTIVE = config.get("predictive", {}) or {}
+PRED_CONTRASTS = [c["name"] for c in PREDICTIVE.get("contrasts", []) or []]
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -146,7 +148,9 @@ def report_inputs(wildcards):
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
             "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models", "random_null_summary")]
+            "maxstat_exploratory", "power", "skipped_models", "random_null_summary", "predictive",
+            "treatment_effect", "km_by_arm", "response_by_arm", "predictive_contrasts")]
+        per += [f"{d}/survival/{f}_{k}.svg" for f in ("treatment_effect", "km_by_arm") for k in PRED_CONTRASTS]
         per += [f"{d}/survival/{f}.svg" for f in ("interaction", "random_null")]
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
         per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
