@@ -179,14 +179,6 @@ def _model_inputs(covariates, categorical, strata, arm_col):
     return covariates, categorical, strata
 
 
-def _arm_counts(data: pd.DataFrame, arm_col: str, event_col: str, arms) -> dict:
-    out = {}
-    for a in arms:
-        m = data[arm_col].astype(str) == a
-        out[a] = (int(m.sum()), int(data.loc[m, event_col].sum()))
-    return out
-
-
 # =========================================================================== Cox
 def contrast_interaction(df: pd.DataFrame, duration_col: str, event_col: str, score_col: str, arm_col: str, *,
                          test_arm: str, reference_arm: str, covariates: Sequence[str] = (),

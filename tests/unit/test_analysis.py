@@ -299,3 +299,109 @@ def test_hksj_narrower_than_z_is_flagged(repo_golden):
     _, yi, sei = _knha_golden(repo_golden, "k5_heterogeneous", "knha")
     _, meta, _ = analysis.summarise_cohorts(_cox_tables_from(yi, sei, list("abcde")), primary="S")
     assert "narrower" not in meta[meta.test == "knha"].iloc[0].note
+
+
+# --------------------------------------------------------------------------- predictive contrasts (issue 10 s2)
+def _predictive_inputs(repo_golden):
+    d = repo_golden("tied_large.tsv")
+    resp = repo_golden("predictive_response.tsv")
+    ids = [f"P{i:03d}" for i in range(len(d))]
+    arm = d["arm"].map({"ref": "chemo", "test": "VEN+AraC"}).to_numpy(object)
+    arm[:40] = "VEN+AZA"  # a third arm, left out of the contrast
+    clinical = pd.DataFrame({"os_months": d["time"].to_numpy(float), "os_event": d["status"].to_numpy(int),
+                             "x2": d["x2"].to_numpy(), "grp": d["grp"].to_numpy(), "treatment": arm,
+                             "response": resp.loc[resp["data"] == "large", "resp"].to_numpy()}, index=ids)
+    z = (d["x1"] - d["x1"].mean()) / d["x1"].std(ddof=1)
+    long = pd.concat([pd.DataFrame({"sample": ids, "signature": s, "kind": "ssgsea", "score": z.to_numpy() * f,
+                                    "z": z.to_numpy() * f,
+                                    "group": np.where(z.to_numpy() * f > np.median(z * f), "high", "low")})
+                      for s, f in (("PRIMARY", 1.0), ("OTHER", -1.0))], ignore_index=True)
+    return clinical, long
+
+
+CONTRASTS = [{"name": "va_vs_chemo", "test_arm": "VEN+AraC", "reference_arm": "chemo", "analysis": "primary"},
+             {"name": "va_vs_hma", "test_arm": "VEN+AraC", "reference_arm": "HMA"}]
+
+
+def test_predictive_cohort_rows_equal_the_model_functions(repo_golden):
+    from mitoscore import predictive as P
+
+    clinical, long = _predictive_inputs(repo_golden)
+    res = analysis.predictive_cohort(long, clinical, contrasts=CONTRASTS, primary="PRIMARY", covariates=["x2", "grp"],
+                                     reference_levels={"grp": "b"}, min_epv=1)
+    pr = res.predictive
+    assert list(pr.columns) == analysis.PREDICTIVE_COLUMNS
+    mine = pr[(pr.signature == "PRIMARY") & (pr.contrast == "va_vs_chemo")].set_index(["term", "arm"])
+    df = clinical.assign(score_per_sd=long[long.signature == "PRIMARY"].set_index("sample")["z"])
+    it = P.contrast_interaction(df, "os_months", "os_event", "score_per_sd", "treatment", test_arm="VEN+AraC",
+                                reference_arm="chemo", covariates=["x2", "grp"], categorical={"grp": "b"}, min_epv=1)
+    r = mine.loc[("interaction", "VEN+AraC")]
+    assert r.hr == it["hr"] and r.lr_p == it["lr_p"] and r.p == it["wald_p"] and r.lr_df == 1
+    assert r.analysis == "primary" and r.n == 260 and r.n_parameters == 6
+    assert r.n_test + r.n_reference == r.n and r.events_test + r.events_reference == r.events
+    for arm in ("chemo", "VEN+AraC"):
+        assert mine.loc[("score_in_arm", arm), "hr"] == pytest.approx(
+            it["per_arm"].set_index("arm").loc[arm, "hr"], rel=1e-15)
+        assert mine.loc[("score_in_arm", arm), "analysis"] == "secondary"
+    assert mine.loc[("spline_interaction", "VEN+AraC"), "analysis"] == "exploratory"
+    # another signature never carries the primary label
+    assert set(pr.loc[pr.signature == "OTHER", "analysis"]) == {"secondary", "exploratory"}
+    # treatment effect: linear and spline curves, 41 points between the 5th and 95th percentile
+    te = res.treatment_effect
+    assert list(te.columns) == analysis.TREATMENT_EFFECT_COLUMNS
+    t1 = te[(te.signature == "PRIMARY") & (te.contrast == "va_vs_chemo")]
+    assert t1.groupby("model").size().to_dict() == {"linear": 41, "spline": 41}
+    lin = t1[t1.model == "linear"]
+    full = it["full"]
+    a, i = full.terms.index("treatment[VEN+AraC]"), full.terms.index("score_per_sd:treatment[VEN+AraC]")
+    np.testing.assert_allclose(lin.log_hr, full.beta[a] + full.beta[i] * lin.score, rtol=0, atol=1e-12)
+    # KM by arm x group: four curves whose sizes add up to the two arms
+    km = res.km_by_arm[(res.km_by_arm.signature == "PRIMARY") & (res.km_by_arm.contrast == "va_vs_chemo")]
+    first = km.sort_values("time").groupby(["arm", "group"]).n_risk.first()
+    assert len(first) == 4 and first.sum() == 260
+    # response interaction from the same two arms
+    rb = res.response_by_arm
+    rr = rb[(rb.signature == "PRIMARY") & (rb.contrast == "va_vs_chemo")].set_index(["term", "arm"])
+    lo = P.logistic_interaction(df, "response", "score_per_sd", "treatment", test_arm="VEN+AraC", reference_arm="chemo",
+                                covariates=["x2", "grp"], categorical={"grp": "b"}, min_epv=1)
+    assert rr.loc[("interaction", "VEN+AraC"), "lr_p"] == lo["lr_p"]
+    assert rr.loc[("interaction", "VEN+AraC"), "n"] == 260
+
+
+def test_predictive_cohort_records_absent_arm_and_skipped_models(repo_golden):
+    clinical, long = _predictive_inputs(repo_golden)
+    res = analysis.predictive_cohort(long, clinical, contrasts=CONTRASTS, primary="PRIMARY", covariates=["x2", "grp"],
+                                     reference_levels={"grp": "b"}, min_epv=50)
+    st = res.contrasts.set_index("contrast")
+    assert st.loc["va_vs_chemo", "status"] == "analysed" and st.loc["va_vs_hma", "status"] == "skipped"
+    assert "['HMA'] absent" in st.loc["va_vs_hma", "reason"]
+    assert st.loc["va_vs_hma", "arms_present"] == "VEN+AZA; VEN+AraC; chemo"
+    sk = res.skipped
+    assert ((sk.signature == "(all)") & (sk.model == "predictive[va_vs_hma]")).sum() == 1
+    # min_epv = 50 skips every model of the analysed contrast, each recorded with its reason
+    for m in ("interaction", "treatment_effect_linear", "treatment_effect_spline", "response_interaction"):
+        rows = sk[sk.model == f"{m}[va_vs_chemo]"]
+        assert len(rows) == 2 and rows.reason.str.contains("min_epv=50").all(), m
+    assert res.predictive.empty and res.treatment_effect.empty
+    assert len(res.km_by_arm)  # descriptive, always drawn
+    # survival_cohort passes the skips into skipped_models
+    sr = analysis.survival_cohort(long, clinical, primary="PRIMARY", covariates=["x2", "grp"],
+                                  reference_levels={"grp": "b"}, treatment=True, reference_arm="chemo", n_bootstrap=0,
+                                  min_epv=50, predictive_config={"contrasts": CONTRASTS})
+    assert sr.predictive is not None and "predictive[va_vs_hma]" in set(sr.skipped.model)
+    assert set(sr.interaction.analysis) <= {"secondary"}
+
+
+def test_contrast_arm_absent_from_every_cohort_is_an_input_error(repo_golden):
+    clinical, long = _predictive_inputs(repo_golden)
+    res = analysis.predictive_cohort(long, clinical, contrasts=CONTRASTS, primary="PRIMARY", min_epv=1)
+    status = {"c1": res.contrasts, "c2": res.contrasts}
+    with pytest.raises(InputError) as err:
+        analysis.check_contrast_arms(status, CONTRASTS, config_name="config.yaml")
+    msg = str(err.value)
+    assert "va_vs_hma" in msg and "HMA" in msg and "'VEN+AraC'" in msg and "'chemo'" in msg and "Fix:" in msg
+    analysis.check_contrast_arms(status, CONTRASTS[:1])  # both arms exist somewhere: fine
+    no_arm = analysis.predictive_cohort(long, clinical.drop(columns="treatment"), contrasts=CONTRASTS,
+                                        primary="PRIMARY")
+    assert set(no_arm.contrasts.status) == {"skipped"} and no_arm.contrasts.reason.str.contains("no treatment").all()
+    analysis.check_contrast_arms({"c1": no_arm.contrasts}, CONTRASTS)  # no treatment column anywhere: no error
