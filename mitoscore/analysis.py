@@ -847,13 +847,13 @@ def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, s
 def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
                                                                             tuple[float, float] | None]:
     """What the forest plot of the primary signature shows: every cohort's univariable row
-    (labelled with n, events and ``[discovery]`` for discovery cohorts), the pooled estimate
+    (labelled with n, events and ``[disc.]`` for discovery cohorts), the pooled estimate
     of the primary analysis (validation cohorts, configured test) with its heterogeneity
     text, and its prediction interval (k >= 3 only). When the validation pool cannot be
     pooled (k < 2), the all-cohort SENSITIVITY estimate is drawn instead, labelled so."""
     sel = hr[(hr["signature"] == primary) & (hr["model"] == PRIMARY_POOLED_MODEL)].copy()
     role = sel["role"] if "role" in sel.columns else pd.Series("validation", index=sel.index)
-    sel["label"] = sel["cohort"] + np.where(role == "discovery", " [discovery]", "") + " (n=" \
+    sel["label"] = sel["cohort"] + np.where(role == "discovery", " [disc.]", "") + " (n=" \
         + sel["n"].astype(int).astype(str) + ", events=" + sel["events"].astype(int).astype(str) + ")"
     m = meta[(meta["signature"] == primary) & (meta["model"] == PRIMARY_POOLED_MODEL)]
     if "analysis" in m.columns and (m["analysis"] == "primary").any():
@@ -867,16 +867,16 @@ def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.
         alt = m[(m["pool"] == "all") & (m["k"] >= 2)] if "pool" in m.columns else m.iloc[:0]
         if not len(alt):  # (the configured test's row comes first)
             return sel, None, None
-        r, prefix = alt.iloc[0], "All cohorts incl. discovery (SENSITIVITY)"
-    test = " HKSJ" if r["test"] == "knha" else ""
+        r, prefix = alt.iloc[0], "All cohorts, SENSITIVITY"
+    test = ", HKSJ" if r["test"] == "knha" else ""
     k = int(r["k"])
     if k >= 3:
         text = f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {k}"
     else:
-        text = "k = 2: tau2, I2 and prediction interval not estimable"
+        text = "k = 2: tau2, I2, PI not estimable"
     if prefix != "Validation cohorts":
-        text += f"; validation cohorts: k = {int(prim['k'])}, no pooled primary estimate"
+        text += f"\n{int(prim['k'])} validation cohort(s): not pooled"
     pooled = {"hr": r.hr, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
-              "label": f"{prefix}: random effects ({r.method}{test})", "text": text}
+              "label": f"{prefix} ({r.method}{test})", "text": text}
     pi = (r.pi_lower, r.pi_upper) if k >= 3 and np.isfinite(r.pi_lower) and np.isfinite(r.pi_upper) else None
     return sel, pooled, pi

@@ -545,7 +545,7 @@ def treatment_effect_plot(curve: pd.DataFrame, rug: pd.DataFrame | None = None, 
     arm does better); ``rug`` (``arm, score``) adds the patients' scores as ticks per arm
     under the curves. ``annotation`` is printed in the upper corner.
     """
-    fig = Figure(figsize=(9, 6.4), layout="constrained")
+    fig = Figure(figsize=(9, 7.2), layout="constrained")
     ax = fig.add_subplot()
     ax.set_label("treatment_effect")
     col = arm_colors([reference_arm, test_arm])[test_arm]
@@ -586,8 +586,8 @@ def treatment_effect_plot(curve: pd.DataFrame, rug: pd.DataFrame | None = None, 
     ax.set_ylabel(f"HR {test_arm} vs {reference_arm} (log scale)")
     ax.set_title(_wrap(title), loc="left")
     ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
-    if handles:
-        ax.legend(handles=handles, loc="upper right", fontsize=11)
+    if handles:  # under the axes: the curves and the annotation keep the plot area
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=11)
     if annotation:
         ax.text(0.02, 0.97, str(annotation), transform=ax.transAxes, ha="left", va="top", fontsize=12,
                 gid="treatment-effect-annotation",
@@ -630,7 +630,7 @@ def predictive_figures(predictive: pd.DataFrame, treatment_effect: pd.DataFrame,
         else:
             te_fig = placeholder(f"Treatment effect not estimated: {why}", title=title)
         if len(km):
-            km_fig = km_by_arm_plot(km, title=f"{title}: overall survival by arm x score group", reference_arm=ra,
+            km_fig = km_by_arm_plot(km, title=f"{cohort}: {primary}, OS by arm x score group", reference_arm=ra,
                                     test_arm=ta, annotation=lines[0] if lines else None)
         else:
             km_fig = placeholder(f"Not analysed: {why}", title=title)

@@ -173,7 +173,7 @@ def test_summarise_cohorts_meta_matches_metafor(golden):
     assert len(loo) == 6 and len(hr) == 3  # leave-one-out in both pools (the same three cohorts)
     rows, pooled, pi = analysis.forest_data(hr, meta, "S")
     assert rows["label"].tolist() == [f"{c} (n=100, events=50)" for c in tables]
-    assert pooled["hr"] == m.hr and pooled["label"] == "Validation cohorts: random effects (REML)"
+    assert pooled["hr"] == m.hr and pooled["label"] == "Validation cohorts (REML)"
     assert pooled["text"] == f"I2 = {m.I2:.1f}%, tau2 = {m.tau2:.3g}, k = 3"
     assert pi == (m.pi_lower, m.pi_upper) and pi[0] < m.ci_lower
     assert analysis.forest_data(hr, meta.iloc[:0], "S")[1:] == (None, None)
@@ -252,7 +252,7 @@ def test_two_validation_cohorts_say_heterogeneity_is_not_estimable(repo_golden, 
     assert "not estimable" in p.note and "t distribution with 1 df" in p.note
     assert loo.empty  # leave-one-out needs k >= 3
     _, pooled, pi = analysis.forest_data(hr, meta, "S")
-    assert pi is None and pooled["text"].startswith("k = 2: tau2, I2 and prediction interval not estimable")
+    assert pi is None and pooled["text"] == "k = 2: tau2, I2, PI not estimable"
 
 
 def test_one_validation_cohort_is_not_pooled_and_forest_shows_the_sensitivity(repo_golden):
@@ -268,9 +268,9 @@ def test_one_validation_cohort_is_not_pooled_and_forest_shows_the_sensitivity(re
     assert pd.isna(p.tau2) and pd.isna(p.pi_lower)
     assert set(meta[meta.pool == "all"].k) == {2} and set(meta[meta.pool == "all"].analysis) == {"sensitivity"}
     rows, pooled, pi = analysis.forest_data(hr, meta, "S")
-    assert rows["label"].tolist() == ["A [discovery] (n=100, events=50)", "B (n=100, events=50)"]
-    assert pooled["label"].startswith("All cohorts incl. discovery (SENSITIVITY)")
-    assert "validation cohorts: k = 1" in pooled["text"] and pi is None
+    assert rows["label"].tolist() == ["A [disc.] (n=100, events=50)", "B (n=100, events=50)"]
+    assert pooled["label"] == "All cohorts, SENSITIVITY (REML, HKSJ)"
+    assert pooled["text"] == "k = 2: tau2, I2, PI not estimable\n1 validation cohort(s): not pooled" and pi is None
     # no validation cohort at all: a primary row that says so
     _, meta0, _ = analysis.summarise_cohorts(tables, roles={"A": "discovery", "B": "discovery"}, primary="S")
     p0 = meta0[meta0.analysis == "primary"].iloc[0]
