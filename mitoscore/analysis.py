@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import multiple, power, response, scores, signatures, survival
+from . import multiple, power, predictive, response, scores, signatures, survival
 from . import maxstat as maxstat_mod
 from . import meta as meta_mod
 from .cox import aeq_times
@@ -235,6 +235,7 @@ class SurvivalResult:
     power: pd.DataFrame
     skipped: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    predictive: PredictiveResult | None = None  # the pre-declared contrasts (None: none configured)
 
 
 def _cox_rows(res, *, signature, kind, model, extra=None) -> pd.DataFrame:
@@ -309,7 +310,7 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
                     strata: list[str] = (), treatment: bool = False, reference_arm: str | None = None,
                     min_events: int = 10, min_epv: float = 5.0, horizons=(12, 24), n_bootstrap: int = 200,
                     seed: int = 1, cut_rule: str = "median", tau: float | None = None,
-                    min_cases_td_auc: int = 10) -> SurvivalResult:
+                    min_cases_td_auc: int = 10, predictive_config: dict | None = None) -> SurvivalResult:
     """All survival / response analyses of one cohort for every scored signature.
 
     Models (the package's Cox engine, Efron ties, R coxph's iteration and convergence rule):
@@ -317,7 +318,9 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
       * ``multivariable``: score + configured covariates (explicit reference levels, strata);
       * ``group``: high vs low by the pre-declared cut (two-group rules only);
     plus KM and log-rank by the pre-declared groups, survival 3.x ``cox.zph`` checks,
-    the score x treatment interaction (LR test, per-arm HRs), discrimination (Harrell's C,
+    the global score x treatment interaction over all arms (unadjusted LR test, per-arm HRs;
+    SECONDARY: the pre-declared contrasts of ``predictive_config`` are the tests of the
+    predictive hypothesis, see :func:`predictive_cohort`), discrimination (Harrell's C,
     Uno's C up to ``tau`` months -- default: the largest horizon --, timeROC's AUC at each
     horizon, all with percentile CIs from the same ``n_bootstrap`` resamples), the
     optimism-corrected C gain over the clinical model (with the cohort's strata), response
@@ -408,11 +411,14 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
         if treatment and "treatment" in df.columns and reference_arm:
             try:
                 it = survival.interaction_cox(df, TIME, EVENT, SCORE, "treatment", reference_arm=reference_arm,
-                                              min_events=min_events)
+                                              min_events=min_events, min_epv=min_epv)
                 pa = it["per_arm"].copy()
                 pa.insert(0, "signature", sig)
                 pa["lr_chisq"], pa["lr_df"], pa["lr_p"] = it["lr_chisq"], it["lr_df"], it["lr_p"]
                 pa["reference_arm"] = reference_arm
+                pa["analysis"] = "secondary"
+                pa["model"] = ("Cox: ~ score_per_sd * treatment over all arms, no covariates, no strata "
+                               "(global test; the pre-declared contrasts are in predictive.tsv)")
                 int_rows.append(pa)
             except ModelSkipped as exc:
                 skip(sig, "interaction", exc.reason)
@@ -488,81 +494,438 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
             return pd.concat(rows, ignore_index=True)
         return pd.DataFrame(rows)
 
+    pred = None
+    if predictive_config and predictive_config.get("contrasts"):
+        pc = predictive_config
+        pred = predictive_cohort(score_long, clinical, contrasts=pc["contrasts"], primary=primary,
+                                 covariates=covariates, reference_levels=reference_levels, strata=strata,
+                                 spline_knots=pc.get("spline_knots", 3),
+                                 grid_quantiles=pc.get("grid_quantiles", (0.05, 0.95)),
+                                 grid_points=pc.get("grid_points", 41), min_events=min_events, min_epv=min_epv)
+        skipped.extend(pred.skipped.to_dict("records"))
+
     return SurvivalResult(
         cox=cox, logrank=cat(lr_rows, ["signature", "kind", "grouping", "chisq", "df", "p", "n", "events"]),
         km=cat(km_rows, ["signature", "group", "time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"]),
         km_median=cat(med_rows, ["signature", "group", "n", "events", "median", "median_lcl", "median_ucl"]),
         cox_zph=cat(zph_rows, ["signature", "model", "term", "chisq", "df", "p"]),
         interaction=cat(int_rows, ["signature", "arm", "hr", "ci_lower", "ci_upper", "p", "n", "events",
-                                   "lr_chisq", "lr_df", "lr_p", "reference_arm"]),
+                                   "lr_chisq", "lr_df", "lr_p", "reference_arm", "analysis", "model"]),
         discrimination=cat(disc_rows, ["signature", "kind", "n", "events", "harrell_c"]),
         response=cat(resp_rows, ["signature", "kind", "odds_ratio", "or_ci_lower", "or_ci_upper", "or_p", "n",
                                  "n_responders", "auroc", "auroc_ci_lower", "auroc_ci_upper"]),
         maxstat=cat(ms_rows, ["signature", "kind", "analysis", "statistic", "cutpoint", "p_lau94", "p_lau92",
                               "n_cuts", "n_high"]),
-        power=pw, skipped=pd.DataFrame(skipped, columns=["signature", "model", "reason"]))
+        power=pw, skipped=pd.DataFrame(skipped, columns=["signature", "model", "reason"]), predictive=pred)
+
+
+# --------------------------------------------------------------------------- predictive
+#: Columns of ``survival/predictive.tsv`` (one row per contrast x signature x term).
+PREDICTIVE_COLUMNS = ["contrast", "signature", "kind", "analysis", "term", "arm", "hr", "ci_lower", "ci_upper", "p",
+                      "coef", "se", "wald_chisq", "lr_chisq", "lr_df", "lr_p", "n", "events", "test_arm",
+                      "reference_arm", "n_test", "events_test", "n_reference", "events_reference", "n_parameters",
+                      "model_term", "model"]
+#: Columns of ``survival/treatment_effect.tsv``.
+TREATMENT_EFFECT_COLUMNS = ["contrast", "signature", "kind", "model", "score", "log_hr", "se_log_hr", "hr",
+                            "ci_lower", "ci_upper", "analysis", "test_arm", "reference_arm", "knots", "n", "events",
+                            "n_parameters"]
+#: Columns of ``survival/km_by_arm.tsv`` (km.tsv plus contrast and arm).
+KM_BY_ARM_COLUMNS = ["contrast", "signature", "arm", "group", "time", "n_risk", "n_event", "n_censor", "surv",
+                     "std_err_logS", "lower", "upper"]
+#: Columns of ``survival/response_by_arm.tsv``.
+RESPONSE_BY_ARM_COLUMNS = ["contrast", "signature", "kind", "analysis", "term", "arm", "odds_ratio", "or_ci_lower",
+                           "or_ci_upper", "p", "coef", "se", "wald_chisq", "lr_chisq", "lr_df", "lr_p", "n",
+                           "n_responders", "n_nonresponders", "test_arm", "reference_arm", "n_parameters",
+                           "model_term", "model"]
+#: Columns of ``survival/predictive_contrasts.tsv`` (was each declared contrast analysed here?).
+CONTRAST_STATUS_COLUMNS = ["contrast", "test_arm", "reference_arm", "analysis", "status", "n_test", "n_reference",
+                           "arms_present", "reason"]
+ARM = "treatment"  # the standardised treatment column of the validated clinical table
+
+
+@dataclass
+class PredictiveResult:
+    predictive: pd.DataFrame        # PREDICTIVE_COLUMNS
+    treatment_effect: pd.DataFrame  # TREATMENT_EFFECT_COLUMNS
+    km_by_arm: pd.DataFrame         # KM_BY_ARM_COLUMNS
+    response_by_arm: pd.DataFrame   # RESPONSE_BY_ARM_COLUMNS
+    contrasts: pd.DataFrame         # CONTRAST_STATUS_COLUMNS
+    skipped: pd.DataFrame           # signature, model, reason
+    rug: pd.DataFrame               # contrast, signature, arm, score: the primary signature's scores (figures)
+
+
+def _demote(label: str) -> str:
+    """Label of the estimates that accompany a contrast's test (per-arm effects, response):
+    never primary."""
+    return "secondary" if label == "primary" else label
+
+
+def _model_text(kind: str, test_arm: str, reference_arm: str, covariates, strata, score_term: str) -> str:
+    rhs = " + ".join([score_term, f"{ARM}", f"{score_term}:{ARM}", *covariates]
+                     + ([f"strata({', '.join(strata)})"] if strata else []))
+    return f"{kind}: ~ {rhs}; {test_arm} vs {reference_arm} (reference), these two arms only"
+
+
+def predictive_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, contrasts: list[dict], primary: str,
+                      covariates: list[str] = (), reference_levels: dict[str, str] | None = None,
+                      strata: list[str] = (), spline_knots: int = 3, grid_quantiles=(0.05, 0.95),
+                      grid_points: int = 41, min_events: int = 10, min_epv: float = 5.0) -> PredictiveResult:
+    """The pre-declared predictive contrasts of one cohort, for every scored signature.
+
+    For each contrast ``{name, test_arm, reference_arm, analysis}`` whose two arms are both
+    in the cohort's ``treatment`` column, restricted to those two arms and adjusted for the
+    cohort's ``covariates`` (``reference_levels``) and ``strata``:
+
+    * :func:`mitoscore.predictive.contrast_interaction`: rows ``interaction`` (interaction HR,
+      Wald p, 1-df LR test; labelled with the contrast's ``analysis`` for the primary
+      signature, never ``primary`` for the others) and ``score_in_arm`` (HR per SD in each
+      arm from the same model; secondary);
+    * :func:`mitoscore.predictive.treatment_effect`: HR of test vs reference arm along the
+      score, ``linear`` (the interaction model) and ``spline`` (``spline_knots``-knot
+      restricted cubic spline x arm), plus the row ``spline_interaction`` (LR test of the
+      spline x arm terms, EXPLORATORY);
+    * Kaplan-Meier by arm x pre-declared score group;
+    * :func:`mitoscore.predictive.logistic_interaction` on the response (if any).
+
+    A contrast whose arm is absent (or a cohort without a treatment column) is recorded in
+    ``contrasts`` (status ``skipped`` with the reason) and ``skipped``; a model that cannot be
+    fitted is recorded in ``skipped`` (model ``interaction[<contrast>]``, ...). The score is
+    the cohort's z-score (``score_per_sd``), so HRs/ORs are per SD of the whole cohort.
+    """
+    covariates, strata = [c for c in covariates if c != ARM], list(strata)
+    refs = {k: v for k, v in dict(reference_levels or {}).items() if k in covariates}
+    pred_rows, te_rows, km_rows, resp_rows, status, skipped, rug = [], [], [], [], [], [], []
+
+    def skip(sig, model, reason):
+        skipped.append({"signature": sig, "model": model, "reason": str(reason)})
+        log.warning("%s / %s skipped: %s", sig, model, reason)
+
+    base = clinical.copy()
+    base.index = base.index.astype(str)
+    arms_present = (sorted({str(a) for a in base[ARM].dropna()}) if ARM in base.columns else [])
+    for con in contrasts:
+        name, ta, ra = con["name"], str(con["test_arm"]), str(con["reference_arm"])
+        label = con.get("analysis", "secondary")
+        st = {"contrast": name, "test_arm": ta, "reference_arm": ra, "analysis": label,
+              "arms_present": "; ".join(arms_present)}
+        if ARM not in base.columns:
+            reason = "the cohort has no treatment column (treatment_column in the cohort sheet)"
+        else:
+            absent = [a for a in (ta, ra) if a not in arms_present]
+            reason = (f"arm(s) {absent} absent from this cohort's treatment column (arms present: {arms_present})"
+                      if absent else None)
+        arm_lab = base[ARM].map(lambda v: None if pd.isna(v) else str(v)) if ARM in base.columns else None
+        st["n_test"] = int((arm_lab == ta).sum()) if arm_lab is not None else 0
+        st["n_reference"] = int((arm_lab == ra).sum()) if arm_lab is not None else 0
+        if reason:
+            status.append({**st, "status": "skipped", "reason": reason})
+            skip("(all)", f"predictive[{name}]", reason)
+            continue
+        status.append({**st, "status": "analysed", "reason": ""})
+        common = dict(test_arm=ta, reference_arm=ra, covariates=covariates, categorical=refs)
+        cox_text = _model_text("Cox", ta, ra, covariates, strata, SCORE)
+        for sig, grp in score_long.groupby("signature", sort=False):
+            g = grp.set_index("sample")
+            kind = g["kind"].iloc[0]
+            joined = base.join(g[["z", "group"]].rename(columns={"z": SCORE}), how="inner")
+            df = joined[joined[TIME].notna() & joined[EVENT].notna()]
+            sig_label = label if sig == primary else _demote(label)
+            per_label = _demote(label)
+            if sig == primary:
+                two = df[df[ARM].astype(str).isin([ta, ra])]
+                rug.append(pd.DataFrame({"contrast": name, "signature": sig, "arm": two[ARM].astype(str),
+                                         "score": two[SCORE].to_numpy(float)}))
+            # Cox: the 1-df interaction and the per-arm HR per SD
+            try:
+                it = predictive.contrast_interaction(df, TIME, EVENT, SCORE, ARM, strata=strata,
+                                                     min_events=min_events, min_epv=min_epv, **common)
+                pa = it["per_arm"].set_index("arm")
+                counts = {"test_arm": ta, "reference_arm": ra, "n_test": pa.loc[ta, "n"],
+                          "events_test": pa.loc[ta, "events"], "n_reference": pa.loc[ra, "n"],
+                          "events_reference": pa.loc[ra, "events"], "n_parameters": it["n_parameters"],
+                          "model": cox_text}
+                pred_rows.append({"contrast": name, "signature": sig, "kind": kind, "analysis": sig_label,
+                                  "term": "interaction", "arm": ta, "hr": it["hr"], "ci_lower": it["ci_lower"],
+                                  "ci_upper": it["ci_upper"], "p": it["wald_p"], "coef": it["coef"], "se": it["se"],
+                                  "wald_chisq": it["wald_chisq"], "lr_chisq": it["lr_chisq"], "lr_df": it["lr_df"],
+                                  "lr_p": it["lr_p"], "n": it["n"], "events": it["events"],
+                                  "model_term": it["term"], **counts})
+                for arm in (ra, ta):
+                    r = pa.loc[arm]
+                    pred_rows.append({"contrast": name, "signature": sig, "kind": kind, "analysis": per_label,
+                                      "term": "score_in_arm", "arm": arm, "hr": r["hr"], "ci_lower": r["ci_lower"],
+                                      "ci_upper": r["ci_upper"], "p": r["p"], "coef": r["coef"], "se": r["se"],
+                                      "wald_chisq": (r["coef"] / r["se"]) ** 2, "n": r["n"], "events": r["events"],
+                                      "model_term": SCORE if arm == ra else f"{SCORE} + {it['term']}", **counts})
+            except ModelSkipped as exc:
+                skip(sig, f"interaction[{name}]", exc.reason)
+            # treatment effect along the score: linear (= the interaction model) and spline
+            for model, basis in (("linear", "linear"), ("spline", "rcs")):
+                try:
+                    te = predictive.treatment_effect(df, TIME, EVENT, SCORE, ARM, basis=basis, knots=spline_knots,
+                                                     grid_quantiles=grid_quantiles, grid_points=grid_points,
+                                                     strata=strata, min_events=min_events, min_epv=min_epv,
+                                                     lr_test=basis == "rcs", **common)
+                except ModelSkipped as exc:
+                    skip(sig, f"treatment_effect_{model}[{name}]", exc.reason)
+                    continue
+                cur = te["curve"].assign(contrast=name, signature=sig, kind=kind, model=model,
+                                         analysis=sig_label if model == "linear" else "exploratory",
+                                         test_arm=ta, reference_arm=ra,
+                                         knots=",".join(f"{k:.10g}" for k in te["knots"]), n=te["n"],
+                                         events=te["events"], n_parameters=te["n_parameters"])
+                te_rows.append(cur)
+                if model == "spline":
+                    sub = df[df[ARM].astype(str).isin([ta, ra])]
+                    pred_rows.append({
+                        "contrast": name, "signature": sig, "kind": kind, "analysis": "exploratory",
+                        "term": "spline_interaction", "arm": ta, "lr_chisq": te["lr_chisq"], "lr_df": te["lr_df"],
+                        "lr_p": te["lr_p"], "n": te["n"], "events": te["events"], "test_arm": ta,
+                        "reference_arm": ra, "n_test": int((sub[ARM].astype(str) == ta).sum()),
+                        "n_reference": int((sub[ARM].astype(str) == ra).sum()),
+                        "n_parameters": te["n_parameters"],
+                        "model_term": f"rcs({SCORE}, {len(te['knots'])}):{ARM}[{ta}]",
+                        "model": cox_text.replace(f"{SCORE} + {ARM} + {SCORE}:{ARM}",
+                                                  f"rcs({SCORE}, {len(te['knots'])}) * {ARM}")})
+            # Kaplan-Meier by arm x pre-declared group
+            for arm in (ra, ta):
+                sub = df[df[ARM].astype(str) == arm]
+                km = survival.km_table(sub[TIME].to_numpy(float), sub[EVENT].to_numpy(int), sub["group"].to_numpy())
+                km.insert(0, "arm", arm)
+                km.insert(0, "signature", sig)
+                km.insert(0, "contrast", name)
+                km_rows.append(km)
+            # response: logistic score x arm interaction, adjusted like the survival model
+            if "response" in joined.columns and joined["response"].notna().any():
+                try:
+                    lo = predictive.logistic_interaction(joined, "response", SCORE, ARM, min_epv=min_epv, **common)
+                    lcounts = {"test_arm": ta, "reference_arm": ra, "n_parameters": lo["n_parameters"],
+                               "model": _model_text("Logistic (glm binomial)", ta, ra, covariates, (), SCORE)}
+                    resp_rows.append({"contrast": name, "signature": sig, "kind": kind, "analysis": per_label,
+                                      "term": "interaction", "arm": ta, "odds_ratio": lo["or_"],
+                                      "or_ci_lower": lo["ci_lower"], "or_ci_upper": lo["ci_upper"], "p": lo["wald_p"],
+                                      "coef": lo["coef"], "se": lo["se"], "wald_chisq": lo["wald_chisq"],
+                                      "lr_chisq": lo["lr_chisq"], "lr_df": lo["lr_df"], "lr_p": lo["lr_p"],
+                                      "n": lo["n"], "n_responders": lo["n_responders"],
+                                      "n_nonresponders": lo["n_nonresponders"], "model_term": lo["term"], **lcounts})
+                    for r in lo["per_arm"].to_dict("records"):
+                        resp_rows.append({"contrast": name, "signature": sig, "kind": kind, "analysis": per_label,
+                                          "term": "score_in_arm", "arm": r["arm"], "odds_ratio": r["or_"],
+                                          "or_ci_lower": r["ci_lower"], "or_ci_upper": r["ci_upper"], "p": r["p"],
+                                          "coef": r["coef"], "se": r["se"], "wald_chisq": (r["coef"] / r["se"]) ** 2,
+                                          "n": r["n"], "n_responders": r["n_responders"],
+                                          "n_nonresponders": r["n_nonresponders"],
+                                          "model_term": SCORE if r["arm"] == ra else f"{SCORE} + {lo['term']}",
+                                          **lcounts})
+                except ModelSkipped as exc:
+                    skip(sig, f"response_interaction[{name}]", exc.reason)
+
+    def frame(rows, cols):
+        if not rows:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(rows, ignore_index=True) if isinstance(rows[0], pd.DataFrame) else pd.DataFrame(rows)
+        return out.reindex(columns=cols)
+
+    return PredictiveResult(
+        predictive=frame(pred_rows, PREDICTIVE_COLUMNS), treatment_effect=frame(te_rows, TREATMENT_EFFECT_COLUMNS),
+        km_by_arm=frame(km_rows, KM_BY_ARM_COLUMNS), response_by_arm=frame(resp_rows, RESPONSE_BY_ARM_COLUMNS),
+        contrasts=frame(status, CONTRAST_STATUS_COLUMNS),
+        skipped=pd.DataFrame(skipped, columns=["signature", "model", "reason"]),
+        rug=frame(rug, ["contrast", "signature", "arm", "score"]))
+
+
+def check_contrast_arms(status: dict[str, pd.DataFrame], contrasts: list[dict], *, config_name: str = "config") -> None:
+    """Stop when a declared predictive contrast names an arm that no cohort has.
+
+    ``status`` maps cohort -> its ``predictive_contrasts.tsv``. A contrast skipped in some
+    cohorts is fine (recorded there); one that could be analysed in none of the cohorts that
+    have a treatment column means the configuration is wrong: InputError naming the arms
+    that exist. Nothing is raised when no cohort has a treatment column at all.
+    """
+    arms: set[str] = set()
+    for t in status.values():
+        for a in t.get("arms_present", pd.Series(dtype=str)).dropna():
+            arms.update(x.strip() for x in str(a).split(";") if x.strip())
+    if not arms:
+        return
+    for con in contrasts:
+        missing = [a for a in (con["test_arm"], con["reference_arm"]) if a not in arms]
+        if missing:
+            raise InputError(f"predictive contrast '{con['name']}' names arm(s) {missing} that no cohort has",
+                             file=config_name, column="predictive.contrasts", value=", ".join(missing),
+                             fix=f"use arms that exist in the cohorts' treatment columns: {sorted(arms)}")
 
 
 # --------------------------------------------------------------------------- cross-cohort
-def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
-                                                                            tuple[float, float] | None]:
-    """What the forest plot of the primary signature shows: per-cohort univariable rows
-    labelled with n and events, the pooled random-effects estimate (with I2, tau2, k) and
-    the prediction interval (only when there are at least two cohorts)."""
-    sel = hr[(hr["signature"] == primary) & (hr["model"] == "univariable")].copy()
-    sel["label"] = sel["cohort"] + " (n=" + sel["n"].astype(int).astype(str) + ", events=" \
-        + sel["events"].astype(int).astype(str) + ")"
-    m = meta[(meta["signature"] == primary) & (meta["model"] == "univariable")]
-    if not len(m):
-        return sel, None, None
-    r = m.iloc[0]
-    pooled = {"hr": r.hr, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
-              "label": f"Random effects ({r.method}{', HK' if r.test == 'knha' else ''})",
-              "text": f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {int(r.k)}" if r.k > 1 else "k = 1"}
-    return sel, pooled, ((r.pi_lower, r.pi_upper) if r.k > 1 else None)
+#: Columns of ``summary/hazard_ratios.tsv``: the per-cohort estimates that enter the pooling.
+HR_COLUMNS = ["cohort", "role", "signature", "kind", "model", "hr", "ci_lower", "ci_upper", "p", "n", "events",
+              "log_hr", "se"]
+#: Columns of ``summary/meta_analysis.tsv``.
+META_COLUMNS = ["signature", "model", "pool", "method", "test", "analysis", "k", "cohorts", "hr", "ci_lower",
+                "ci_upper", "p", "estimate", "se", "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "note"]
+LOO_COLUMNS = ["signature", "model", "pool", "test", "analysis", "left_out", "estimate", "ci_lb", "ci_ub", "pval",
+               "tau2", "I2"]
+#: The per-cohort model whose pooled estimate (primary signature, validation cohorts) is primary.
+PRIMARY_POOLED_MODEL = "univariable"
+#: Pools of cohorts: the primary pool (role ``validation``) first, then all cohorts (sensitivity).
+POOLS = ("validation", "all")
 
 
-def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, method: str = "REML", test: str = "z",
-                      primary: str = "MITOSCORE") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per-cohort HR table, random-effects meta-analysis per signature and model,
-    and leave-one-cohort-out for the primary signature.
+def pooling_rows(cox_tables: dict[str, pd.DataFrame], roles: dict[str, str] | None = None) -> pd.DataFrame:
+    """THE one place that selects, per cohort, the estimates that enter the meta-analysis.
 
-    Meta-analysis is on log HR per SD with SE = (log upper - log lower) / (2 * 1.959964),
-    i.e. the Wald SE of the Cox coefficient.
+    Today: each cohort's Cox HR per SD of every signature (term ``score_per_sd``) from its
+    ``univariable`` (the primary model) and ``multivariable`` models, with the Wald SE of the
+    coefficient; ``role`` (``discovery``/``validation``, default validation) from the cohort
+    sheet decides the pool. To pool another per-cohort estimate (e.g. the frozen-model HR of
+    the validation cohorts), change this function only: everything downstream reads the
+    returned table (HR_COLUMNS).
     """
+    roles = dict(roles or {})
     rows = []
     for cohort, t in cox_tables.items():
         sel = t[(t["term"] == SCORE) & t["model"].isin(["univariable", "multivariable"])]
         for rec in sel.to_dict("records"):
-            rows.append({"cohort": cohort, "signature": rec["signature"], "kind": rec.get("kind"),
-                         "model": rec["model"], "hr": rec["hr"], "ci_lower": rec["ci_lower"],
+            rows.append({"cohort": cohort, "role": roles.get(cohort, "validation"), "signature": rec["signature"],
+                         "kind": rec.get("kind"), "model": rec["model"], "hr": rec["hr"], "ci_lower": rec["ci_lower"],
                          "ci_upper": rec["ci_upper"], "p": rec["p"], "n": rec["n"], "events": rec["events"],
                          "log_hr": math.log(rec["hr"]), "se": rec.get("se", np.nan)})
-    hr = pd.DataFrame(rows, columns=["cohort", "signature", "kind", "model", "hr", "ci_lower", "ci_upper", "p",
-                                     "n", "events", "log_hr", "se"])
+    return pd.DataFrame(rows, columns=HR_COLUMNS)
+
+
+def _pool_members(hr: pd.DataFrame, pool: str) -> pd.Series:
+    return hr["role"] == "validation" if pool == "validation" else pd.Series(True, index=hr.index)
+
+
+def _meta_label(sig: str, model: str, pool: str, test: str, *, primary: str, primary_test: str) -> str:
+    if pool == "validation" and test in (primary_test, "none"):
+        return "primary" if (sig == primary and model == PRIMARY_POOLED_MODEL) else "secondary"
+    return "sensitivity"
+
+
+K2_NOTE = ("k = 2: the between-cohort variance tau2, I2 and the prediction interval are not estimable from two "
+           "cohorts and are not reported (NA); Cochran's Q (1 df) is shown as a descriptive comparison of the two "
+           "estimates. The pooled estimate weights the cohorts with metafor's {method} tau2 = {tau2:.3g}{knha}.")
+
+
+def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, str] | None = None,
+                      method: str = "REML", test: str = "knha",
+                      primary: str = "MITOSCORE") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per-cohort HR table, meta-analysis per signature, model and pool, and leave-one-out.
+
+    The estimates pooled are those of :func:`pooling_rows`: log HR per SD with the Wald SE
+    of the Cox coefficient. Pools: ``validation`` (cohorts whose ``roles`` entry is
+    ``validation``; the primary pool) and ``all`` (discovery included; SENSITIVITY).
+    Per pool with k estimates (``meta.rma`` = ``metafor::rma(yi, sei = , method = method)``):
+
+    * k = 0: no row (for the primary signature's primary model a row with a note says so);
+    * k = 1: no pooling; the cohort's own estimate and Wald CI, method/test ``none``, tau2,
+      I2, Q, prediction interval NA, with a note;
+    * k >= 2: one row with the configured ``test`` (default ``knha``: Hartung-Knapp-Sidik-
+      Jonkman, t with k - 1 df) and one with the other test (``z``/``knha``) as SENSITIVITY;
+      prediction interval as ``predict.rma``. With k = 2, tau2, I2 and the prediction
+      interval are NA (not estimable from two cohorts) and the note says so; Q and its p are
+      kept (1 df, descriptive).
+
+    ``analysis``: ``primary`` for the primary signature's univariable model in the validation
+    pool with the configured test; ``secondary`` for the other signatures/models there;
+    ``sensitivity`` for the all-cohort pool and the other test. Leave-one-out (primary
+    signature, each pool with k >= 3, configured test) is SENSITIVITY.
+    """
+    if test not in ("z", "knha"):
+        raise ValueError(f"test must be 'z' or 'knha', got {test!r}")
+    hr = pooling_rows(cox_tables, roles)
+    tests = [test, "knha" if test == "z" else "z"]
     meta_rows, loo_rows = [], []
     for (sig, model), sub in hr.groupby(["signature", "model"], sort=False):
-        yi, sei = sub["log_hr"].to_numpy(float), sub["se"].to_numpy(float)
-        ok = np.isfinite(yi) & np.isfinite(sei) & (sei > 0)
-        if ok.sum() < 1:
-            continue
-        m = meta_mod.rma(yi[ok], sei[ok], method=method if ok.sum() > 1 else "FE", test=test)
-        meta_rows.append({"signature": sig, "model": model, "method": m["method"], "test": m["test"],
-                          "k": m["k"], "cohorts": ",".join(sub["cohort"][ok]), "hr": math.exp(m["estimate"]),
-                          "ci_lower": math.exp(m["ci_lb"]), "ci_upper": math.exp(m["ci_ub"]), "p": m["pval"],
-                          "estimate": m["estimate"], "se": m["se"], "tau2": m.get("tau2"), "I2": m.get("I2"),
-                          "QE": m.get("QE"), "QEp": m.get("QEp"),
-                          "pi_lower": math.exp(m["pi_lb"]) if m.get("pi_lb") is not None else np.nan,
-                          "pi_upper": math.exp(m["pi_ub"]) if m.get("pi_ub") is not None else np.nan,
-                          "analysis": "primary" if (sig == primary and model == "univariable") else "secondary"})
-        if sig == primary and ok.sum() > 2:
-            loo = meta_mod.leave_one_out(yi[ok], sei[ok], list(sub["cohort"][ok]), method=method, test=test)
-            loo.insert(0, "model", model)
-            loo.insert(0, "signature", sig)
-            loo_rows.append(loo)
-    meta_df = pd.DataFrame(meta_rows) if meta_rows else pd.DataFrame(columns=[  # no model in any cohort
-        "signature", "model", "method", "test", "k", "cohorts", "hr", "ci_lower", "ci_upper", "p", "estimate", "se",
-        "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "analysis"])
-    loo_df = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame(
-        columns=["signature", "model", "left_out", "estimate", "ci_lb", "ci_ub", "pval", "tau2", "I2"])
+        for pool in POOLS:
+            ps = sub[_pool_members(sub, pool)]
+            yi, sei = ps["log_hr"].to_numpy(float), ps["se"].to_numpy(float)
+            ok = np.isfinite(yi) & np.isfinite(sei) & (sei > 0)
+            k = int(ok.sum())
+            base = {"signature": sig, "model": model, "pool": pool, "k": k, "cohorts": ",".join(ps["cohort"][ok])}
+            if k == 0:
+                if pool == "validation" and sig == primary and model == PRIMARY_POOLED_MODEL:
+                    meta_rows.append({**base, "method": "none", "test": "none", "analysis": "primary",
+                                      "note": "no validation cohort with an estimate: no primary pooled estimate "
+                                              "(see the all-cohort sensitivity rows)"})
+                continue
+            if k == 1:
+                r = ps[ok].iloc[0]
+                meta_rows.append({**base, "method": "none", "test": "none",
+                                  "analysis": _meta_label(sig, model, pool, "none", primary=primary,
+                                                          primary_test=test),
+                                  "hr": r["hr"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "p": r["p"],
+                                  "estimate": r["log_hr"], "se": r["se"],
+                                  "note": f"k = 1: no pooling; the single cohort's ({r['cohort']}) own estimate "
+                                          "with its Wald CI; heterogeneity not estimable"})
+                continue
+            fits = {tst: meta_mod.rma(yi[ok], sei[ok], method=method, test=tst) for tst in tests}
+            narrow = (fits["knha"]["ci_ub"] - fits["knha"]["ci_lb"]) < (fits["z"]["ci_ub"] - fits["z"]["ci_lb"])
+            for tst in tests:
+                m = fits[tst]
+                row = {**base, "method": m["method"], "test": m["test"],
+                       "analysis": _meta_label(sig, model, pool, tst, primary=primary, primary_test=test),
+                       "hr": math.exp(m["estimate"]), "ci_lower": math.exp(m["ci_lb"]),
+                       "ci_upper": math.exp(m["ci_ub"]), "p": m["pval"], "estimate": m["estimate"], "se": m["se"],
+                       "tau2": m["tau2"], "I2": m["I2"], "QE": m["QE"], "QEp": m["QEp"],
+                       "pi_lower": math.exp(m["pi_lb"]), "pi_upper": math.exp(m["pi_ub"]), "note": ""}
+                if k == 2:
+                    row.update(tau2=np.nan, I2=np.nan, pi_lower=np.nan, pi_upper=np.nan,
+                               note=K2_NOTE.format(method=m["method"], tau2=m["tau2"],
+                                                   knha="; the HKSJ CI uses a t distribution with 1 df"
+                                                   if tst == "knha" else ""))
+                if tst == "knha" and narrow:
+                    row["note"] = (row["note"] + " " if row["note"] else "") + (
+                        "The HKSJ CI is narrower than the z CI (the cohorts agree more than their SEs imply; "
+                        "metafor's unmodified knha, as configured): read it with the z sensitivity row.")
+                meta_rows.append(row)
+            if sig == primary and k > 2:
+                loo = meta_mod.leave_one_out(yi[ok], sei[ok], list(ps["cohort"][ok]), method=method, test=test)
+                if k == 3:  # every leave-one-out fit has k = 2: heterogeneity not estimable
+                    loo[["tau2", "I2"]] = np.nan
+                for col, val in (("signature", sig), ("model", model), ("pool", pool), ("test", test),
+                                 ("analysis", "sensitivity")):
+                    loo[col] = val
+                loo_rows.append(loo[LOO_COLUMNS])
+    meta_df = pd.DataFrame(meta_rows).reindex(columns=META_COLUMNS)
+    loo_df = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame(columns=LOO_COLUMNS)
     return hr, meta_df, loo_df
+
+
+def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
+                                                                            tuple[float, float] | None]:
+    """What the forest plot of the primary signature shows: every cohort's univariable row
+    (labelled with n, events and ``[disc.]`` for discovery cohorts), the pooled estimate
+    of the primary analysis (validation cohorts, configured test) with its heterogeneity
+    text, and its prediction interval (k >= 3 only). When the validation pool cannot be
+    pooled (k < 2), the all-cohort SENSITIVITY estimate is drawn instead, labelled so."""
+    sel = hr[(hr["signature"] == primary) & (hr["model"] == PRIMARY_POOLED_MODEL)].copy()
+    role = sel["role"] if "role" in sel.columns else pd.Series("validation", index=sel.index)
+    sel["label"] = sel["cohort"] + np.where(role == "discovery", " [disc.]", "") + " (n=" \
+        + sel["n"].astype(int).astype(str) + ", events=" + sel["events"].astype(int).astype(str) + ")"
+    m = meta[(meta["signature"] == primary) & (meta["model"] == PRIMARY_POOLED_MODEL)]
+    if "analysis" in m.columns and (m["analysis"] == "primary").any():
+        prim = m[m["analysis"] == "primary"].iloc[0]
+    elif len(m):
+        prim = m.iloc[0]
+    else:
+        return sel, None, None
+    r, prefix = prim, "Validation cohorts"
+    if not (np.isfinite(prim["k"]) and prim["k"] >= 2):
+        alt = m[(m["pool"] == "all") & (m["k"] >= 2)] if "pool" in m.columns else m.iloc[:0]
+        if not len(alt):  # (the configured test's row comes first)
+            return sel, None, None
+        r, prefix = alt.iloc[0], "All cohorts, SENSITIVITY"
+    test = ", HKSJ" if r["test"] == "knha" else ""
+    k = int(r["k"])
+    if k >= 3:
+        text = f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {k}"
+    else:
+        text = "k = 2: tau2, I2, PI not estimable"
+    if prefix != "Validation cohorts":
+        text += f"\n{int(prim['k'])} validation cohort(s): not pooled"
+    pooled = {"hr": r.hr, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
+              "label": f"{prefix} ({r.method}{test})", "text": text}
+    pi = (r.pi_lower, r.pi_upper) if k >= 3 and np.isfinite(r.pi_lower) and np.isfinite(r.pi_upper) else None
+    return sel, pooled, pi

@@ -281,6 +281,16 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
     if len(set(names)) != len(names):
         raise InputError("contrast names are duplicated", file=config_name, column="de.contrasts",
                          fix="give every contrast a unique name")
+    pnames = []
+    for con in (config.get("predictive", {}) or {}).get("contrasts", []) or []:
+        pnames.append(con["name"])
+        if str(con["test_arm"]) == str(con["reference_arm"]):
+            raise InputError(f"predictive contrast '{con['name']}': test_arm and reference_arm are the same "
+                             f"('{con['test_arm']}')", file=config_name, column="predictive.contrasts",
+                             fix="name two different arms of the treatment column")
+    if len(set(pnames)) != len(pnames):
+        raise InputError("predictive contrast names are duplicated", file=config_name,
+                         column="predictive.contrasts", fix="give every predictive contrast a unique name")
     for row in cohorts:
         line = row.get("_line")
         for key in ("counts", "clinical", "sample_sheet"):

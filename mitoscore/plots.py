@@ -46,6 +46,7 @@ __all__ = [
     "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
+    "km_by_arm_plot", "treatment_effect_plot", "predictive_figures",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -250,7 +251,7 @@ def numbers_at_risk(km: pd.DataFrame, times: Sequence[float], groups: Sequence |
 @_styled
 def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=None,
             logrank_p: float | None = None, annotation: str | None = None, colors=None,
-            ylabel: str = "Survival probability") -> Figure:
+            ylabel: str = "Survival probability", linestyles: Mapping | None = None, ci: bool = True) -> Figure:
     """Kaplan-Meier curves with 95% CI bands, censor ticks and a numbers-at-risk table.
 
     ``km`` is the survfit summary table (``group, time, n_risk, n_event, n_censor, surv,
@@ -261,6 +262,8 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
     'Log-rank p = ...' and ``annotation`` (e.g. 'HR per SD 1.70 (1.22-2.36)') below it.
     The risk table (second axes, label ``"risk_table"``) reports
     :func:`numbers_at_risk` at ``risk_times`` (default :func:`default_risk_times`).
+    ``linestyles`` maps a group to a matplotlib line style (default solid); ``ci=False``
+    leaves out the CI bands (many curves).
     """
     need = {"group", "time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"}
     missing = need - set(km.columns)
@@ -288,15 +291,17 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
         s = np.r_[1.0, d["surv"].to_numpy(float)]
         lo = np.r_[1.0, d["lower"].to_numpy(float)]
         hi = np.r_[1.0, d["upper"].to_numpy(float)]
-        ax.step(t, s, where="post", color=c, lw=2.2, zorder=3)
-        ax.fill_between(t, lo, hi, step="post", color=c, alpha=0.15, lw=0, zorder=1)
+        ls = (linestyles or {}).get(g, "-")
+        ax.step(t, s, where="post", color=c, lw=2.2, zorder=3, ls=ls)
+        if ci:
+            ax.fill_between(t, lo, hi, step="post", color=c, alpha=0.15, lw=0, zorder=1)
         cen = d["n_censor"].to_numpy(float) > 0
         if cen.any():
             ax.plot(d["time"].to_numpy(float)[cen], d["surv"].to_numpy(float)[cen], ls="none",
                     marker="+", ms=9, mew=1.6, color=c, zorder=4)
         n = int(d["n_risk"].iloc[0]) if len(d) else 0
         ev = int(d["n_event"].sum())
-        handles.append(Line2D([], [], color=c, lw=2.5, label=f"{g} (n = {n}, {ev} events)"))
+        handles.append(Line2D([], [], color=c, lw=2.5, ls=ls, label=f"{g} (n = {n}, {ev} events)"))
 
     right = max([max_time, *times]) if times else max_time
     right = right if right > 0 else 1.0
@@ -562,6 +567,132 @@ def calibration_plot(curve: pd.DataFrame, *, title: str) -> Figure:
     fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 3), fontsize=11)
     fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
+
+
+def km_by_arm_plot(km: pd.DataFrame, *, title: str, reference_arm: str, test_arm: str,
+                   annotation: str | None = None, risk_times=None) -> Figure:
+    """Kaplan-Meier curves by treatment arm x score group (``km``: rows of one contrast and
+    signature of ``km_by_arm.tsv``: arm, group, time, n_risk, ...), drawn with :func:`km_plot`:
+    one colour per arm (:func:`arm_colors`), solid line for the high(er) group and dashed for
+    the low(er) (dash-dot / dotted for further groups), curves ordered reference arm then test
+    arm, each by group, without CI bands (four overlapping bands are unreadable; the CIs are
+    in the table); numbers at risk per curve under the plot."""
+    arms = [reference_arm, test_arm]
+    groups = _order_levels(km["group"])[::-1]  # high first
+    styles = ["-", "--", "-.", ":"]
+    acol = arm_colors(arms)
+    labels = [f"{a}: {g}" for a in arms for g in groups]
+    d = km.assign(group=pd.Categorical(km["arm"].astype(str) + ": " + km["group"].astype(str), categories=labels))
+    colors = {f"{a}: {g}": acol[a] for a in arms for g in groups}
+    ls = {f"{a}: {g}": styles[i % len(styles)] for a in arms for i, g in enumerate(groups)}
+    return km_plot(d, title=title, annotation=annotation, colors=colors, linestyles=ls, risk_times=risk_times,
+                   ci=False)
+
+
+@_styled
+def treatment_effect_plot(curve: pd.DataFrame, rug: pd.DataFrame | None = None, *, title: str, test_arm: str,
+                          reference_arm: str, annotation: str | None = None,
+                          xlabel: str = "Score (SD units, z within the cohort)") -> Figure:
+    """Hazard ratio of ``test_arm`` vs ``reference_arm`` along the score.
+
+    ``curve``: rows of ``treatment_effect.tsv`` for one contrast and signature (``model``
+    ``spline`` and/or ``linear``; ``score, hr, ci_lower, ci_upper``). The spline estimate is
+    drawn with its pointwise 95% CI band, the linear (interaction-model) estimate as a dashed
+    line with a lighter band; log y axis with a reference line at HR = 1 (below 1: the test
+    arm does better); ``rug`` (``arm, score``) adds the patients' scores as ticks per arm
+    under the curves. ``annotation`` is printed in the upper corner.
+    """
+    fig = Figure(figsize=(9, 7.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_label("treatment_effect")
+    col = arm_colors([reference_arm, test_arm])[test_arm]
+    ys = []
+    handles = []
+    for model, style, alpha, lab in (("linear", "--", 0.10, "linear interaction (95% CI)"),
+                                     ("spline", "-", 0.22, "restricted cubic spline (95% CI)")):
+        d = curve[curve["model"] == model].sort_values("score", kind="mergesort")
+        if d.empty:
+            continue
+        x = d["score"].to_numpy(float)
+        ax.fill_between(x, d["ci_lower"].to_numpy(float), d["ci_upper"].to_numpy(float), color=_NEUTRAL,
+                        alpha=alpha, lw=0, zorder=1)
+        ax.plot(x, d["hr"].to_numpy(float), color=_NEUTRAL, ls=style, lw=2.4 if model == "spline" else 1.6,
+                zorder=3, gid=f"treatment-effect-{model}")
+        ys += [*d["ci_lower"], *d["ci_upper"], *d["hr"]]
+        handles.append(Line2D([], [], color=_NEUTRAL, ls=style, lw=2.2, label=lab))
+    v = np.asarray([y for y in ys if np.isfinite(y) and y > 0] + [1.0])
+    lo, hi = np.log10(v.min()), np.log10(v.max())
+    span = max(hi - lo, np.log10(2.0))
+    ax.set_yscale("log")
+    a, b = lo - 0.22 * span, hi + 0.08 * span
+    ax.set_ylim(10 ** a, 10 ** b)
+    ax.set_yticks(_hr_ticks(lo - 0.05 * span, b))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.axhline(1.0, color="#7F8C8D", lw=1.2, ls=":", zorder=0)
+    if rug is not None and len(rug):
+        acol = arm_colors([reference_arm, test_arm])
+        for i, arm in enumerate((reference_arm, test_arm)):
+            r = rug.loc[rug["arm"].astype(str) == arm, "score"].to_numpy(float)
+            y0 = 10 ** (a + (0.03 + 0.07 * i) * (b - a))
+            ax.plot(r, np.full(r.size, y0), ls="none", marker="|", ms=10, mew=1.2, color=acol[arm],
+                    alpha=0.8, zorder=2, gid=f"rug|{arm}")
+            handles.append(Line2D([], [], ls="none", marker="|", ms=10, mew=1.6, color=acol[arm],
+                                  label=f"{arm} patients (n = {r.size})"))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"HR {test_arm} vs {reference_arm} (log scale)")
+    ax.set_title(_wrap(title), loc="left")
+    ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
+    if handles:  # under the axes: the curves and the annotation keep the plot area
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=11)
+    if annotation:
+        ax.text(0.02, 0.97, str(annotation), transform=ax.transAxes, ha="left", va="top", fontsize=12,
+                gid="treatment-effect-annotation",
+                bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="none", alpha=0.85))
+    return fig
+
+
+def predictive_figures(predictive: pd.DataFrame, treatment_effect: pd.DataFrame, km_by_arm: pd.DataFrame,
+                       rug: pd.DataFrame, status: pd.DataFrame, contrasts: Sequence[Mapping], *, primary: str,
+                       cohort: str) -> list[tuple[Figure, Figure]]:
+    """The two figures of each declared contrast (in ``contrasts`` order) for the ``primary``
+    signature, from the tables of :func:`mitoscore.analysis.predictive_cohort`:
+    (:func:`treatment_effect_plot`, :func:`km_by_arm_plot`). The treatment-effect panel quotes
+    the interaction HR with its Wald CI and the LR p-values (linear, spline). A contrast not
+    analysed in the cohort (arm absent, model skipped) gets :func:`placeholder` figures that
+    say why."""
+    out = []
+    for con in contrasts:
+        name, ta, ra = con["name"], str(con["test_arm"]), str(con["reference_arm"])
+        title = f"{cohort}: {primary}, {ta} vs {ra}"
+        st = status[status["contrast"] == name] if len(status) else status
+        why = (str(st["reason"].iloc[0]) if len(st) and st["status"].iloc[0] != "analysed"
+               else f"{primary}: no model could be fitted (see skipped_models.tsv)")
+        te = treatment_effect[(treatment_effect["contrast"] == name) & (treatment_effect["signature"] == primary)]
+        km = km_by_arm[(km_by_arm["contrast"] == name) & (km_by_arm["signature"] == primary)]
+        pr = predictive[(predictive["contrast"] == name) & (predictive["signature"] == primary)]
+        lines = []
+        it = pr[pr["term"] == "interaction"]
+        if len(it):
+            r = it.iloc[0]
+            lines.append(f"Interaction HR per SD {format_hr(r['hr'], r['ci_lower'], r['ci_upper'])}, "
+                         f"{format_p(r['lr_p'], 'LR p')} (1 df)")
+        sp = pr[pr["term"] == "spline_interaction"]
+        if len(sp):
+            lines.append(f"Spline x arm: {format_p(sp['lr_p'].iloc[0], 'LR p')} ({int(sp['lr_df'].iloc[0])} df)")
+        note = "\n".join(lines) or None
+        if len(te):
+            r_ = rug[rug["contrast"] == name] if len(rug) else None
+            te_fig = treatment_effect_plot(te, r_, title=title, test_arm=ta, reference_arm=ra, annotation=note)
+        else:
+            te_fig = placeholder(f"Treatment effect not estimated: {why}", title=title)
+        if len(km):
+            km_fig = km_by_arm_plot(km, title=f"{cohort}: {primary}, OS by arm x score group", reference_arm=ra,
+                                    test_arm=ta, annotation=lines[0] if lines else None)
+        else:
+            km_fig = placeholder(f"Not analysed: {why}", title=title)
+        out.append((te_fig, km_fig))
+    return out
 
 
 # --------------------------------------------------------------------------- DE plots

@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from .errors import ModelSkipped
 
-__all__ = ["logistic_per_sd", "auroc", "irls_logistic", "MIN_EVENTS"]
+__all__ = ["logistic_per_sd", "logistic_fit", "auroc", "irls_logistic", "MIN_EVENTS"]
 
 MIN_EVENTS = 10  # events in the smaller outcome class below which no model is fitted
 _EPS_PROB = 10 * np.finfo(float).eps  # R glm.fit: "fitted probabilities numerically 0 or 1"
@@ -94,6 +94,44 @@ def irls_logistic(X: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float 
             "mu": mu, "converged": converged, "iterations": it}
 
 
+def logistic_fit(y, X, *, min_events: int = MIN_EVENTS, min_epv: float = 0.0) -> dict:
+    """Guarded logistic regression = R ``glm(y ~ X - 1, family = binomial)`` by :func:`irls_logistic`.
+
+    ``X`` is the complete design including the intercept column (no missing values).
+    Guards (each raises ModelSkipped with the reason): the smaller outcome class has fewer
+    than ``min_events`` observations; fewer than ``min_epv`` outcomes of the smaller class
+    per non-intercept parameter (events per variable, ``min(responders, non-responders) /
+    (p - 1)``); rank-deficient design; IRLS not converged in 25 iterations;
+    (quasi-)complete separation (fitted probabilities numerically 0 or 1, R's warning).
+
+    Returns the :func:`irls_logistic` dict plus ``n``, ``n_events``, ``n_nonevents``.
+    """
+    y = _binary(np.asarray(y, dtype=float))
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[0] != y.size:
+        raise ValueError("X must be a 2-D design with one row per observation")
+    if np.isnan(y).any() or np.isnan(X).any():
+        raise ValueError("logistic_fit needs complete cases (drop missing values first)")
+    n = int(y.size)
+    n_events = int(y.sum())
+    smaller = min(n_events, n - n_events)
+    if smaller < min_events:
+        raise ModelSkipped(f"logistic regression: too few events ({n_events} responders, "
+                           f"{n - n_events} non-responders among {n}; need >= {min_events} in each class)")
+    k = X.shape[1] - 1
+    if k > 0 and smaller / k < min_epv:
+        raise ModelSkipped(f"logistic regression: {smaller} observations in the smaller outcome class for {k} "
+                           f"parameters = {smaller / k:.1f} per parameter < min_epv={min_epv}")
+    fit = irls_logistic(X, y)
+    if not fit["converged"]:
+        raise ModelSkipped("logistic regression: IRLS did not converge in 25 iterations "
+                           "(possible separation)")
+    if np.any(fit["mu"] <= _EPS_PROB) or np.any(fit["mu"] >= 1 - _EPS_PROB):
+        raise ModelSkipped("logistic regression: (quasi-)complete separation, fitted probabilities "
+                           "numerically 0 or 1; the odds ratio is not estimable")
+    return {**fit, "n": n, "n_events": n_events, "n_nonevents": n - n_events}
+
+
 def _design(x: pd.Series, covariates: pd.DataFrame | None) -> pd.DataFrame:
     cols = {"x": x.astype(float)}
     X = pd.DataFrame(cols, index=x.index)
@@ -140,17 +178,7 @@ def logistic_per_sd(y, x, covariates: pd.DataFrame | None = None, level: float =
     Xv = X.to_numpy()[ok]
     n = int(yv.size)
     n_events = int(yv.sum())
-    smaller = min(n_events, n - n_events)
-    if smaller < MIN_EVENTS:
-        raise ModelSkipped(f"logistic regression: too few events ({n_events} responders, "
-                           f"{n - n_events} non-responders among {n}; need >= {MIN_EVENTS} in each class)")
-    fit = irls_logistic(Xv, yv)
-    if not fit["converged"]:
-        raise ModelSkipped("logistic regression: IRLS did not converge in 25 iterations "
-                           "(possible separation)")
-    if np.any(fit["mu"] <= _EPS_PROB) or np.any(fit["mu"] >= 1 - _EPS_PROB):
-        raise ModelSkipped("logistic regression: (quasi-)complete separation, fitted probabilities "
-                           "numerically 0 or 1; the odds ratio is not estimable")
+    fit = logistic_fit(yv, Xv)
     b, se = float(fit["beta"][1]), float(fit["se"][1])
     z = norm.ppf(1 - (1 - level) / 2)
     return {"or_": math.exp(b), "ci_lower": math.exp(b - z * se), "ci_upper": math.exp(b + z * se),

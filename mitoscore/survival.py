@@ -840,27 +840,30 @@ def cox_zph(df: pd.DataFrame, duration_col: str, event_col: str, result: CoxResu
 # =========================================================================== interaction
 def interaction_cox(df: pd.DataFrame, duration_col: str, event_col: str, score_col: str, arm_col: str, *,
                     reference_arm: str, covariates: Sequence[str] = (), categorical: dict[str, str] | None = None,
-                    min_events: int = 10, min_epv: float = 5.0) -> dict:
+                    strata: Sequence[str] | None = None, min_events: int = 10, min_epv: float = 5.0) -> dict:
     """Predictive value of a score: score x treatment-arm interaction in a Cox model.
 
     Reduced model: score + arm dummies (``arm[level]``, reference ``reference_arm``)
-    + covariates; full model adds ``f"{score_col}:{arm_col}[{level}]"`` = score x dummy.
-    Likelihood-ratio test of the interaction: chisq = 2 (loglik_full - loglik_reduced),
-    df = #arms - 1 (R: ``anova(reduced, full)``). Per-arm HR per unit of score:
-    exp(b_score + b_int[arm]) with var = V_ss + V_ii + 2 V_si from the full model's
-    covariance (reference arm: exp(b_score)); Wald 95% CI and p.
+    + covariates (+ ``strata(...)``); full model adds ``f"{score_col}:{arm_col}[{level}]"``
+    = score x dummy. Likelihood-ratio test of the interaction: chisq = 2 (loglik_full -
+    loglik_reduced), df = #arms - 1 (R: ``anova(reduced, full)``). Per-arm HR per unit of
+    score: exp(b_score + b_int[arm]) with var = V_ss + V_ii + 2 V_si from the full model's
+    covariance (reference arm: exp(b_score)); Wald 95% CI and p. Both models are fitted on
+    the same complete cases; ``min_events``/``min_epv`` count every parameter of the model.
 
-    Returns ``dict(lr_chisq, lr_df, lr_p, table, per_arm, n, events, reduced_table)``;
-    ``table`` is the full (interaction) model's term table, ``per_arm`` is
-    DataFrame(arm, hr, ci_lower, ci_upper, p, n, events), reference arm first.
+    Returns ``dict(lr_chisq, lr_df, lr_p, table, per_arm, n, events, reduced_table, full,
+    reduced)``; ``table`` is the full (interaction) model's term table, ``full``/``reduced``
+    the fitted :class:`CoxResult` objects, ``per_arm`` is DataFrame(arm, hr, ci_lower,
+    ci_upper, p, n, events), reference arm first.
     """
     covariates = list(covariates)
+    strata = list(strata or [])
     categorical = dict(categorical or {})
     cats = {arm_col: str(reference_arm), **{k: v for k, v in categorical.items() if k in covariates}}
-    for c in (duration_col, event_col, score_col, arm_col, *covariates):
+    for c in (duration_col, event_col, score_col, arm_col, *covariates, *strata):
         if c not in df.columns:
             raise ModelSkipped(f"column '{c}' not found in the data")
-    base = df[[duration_col, event_col]].dropna()
+    base = df[[duration_col, event_col, *strata]].dropna()
     dm = design_matrix(df.loc[base.index], [score_col, arm_col, *covariates], cats)
     data = dm.join(base)
     arm_cols = [c for c in dm.columns if c.startswith(f"{arm_col}[")]
@@ -872,8 +875,10 @@ def interaction_cox(df: pd.DataFrame, duration_col: str, event_col: str, score_c
         int_cols.append(name)
     red_terms = [score_col, *arm_cols, *cov_cols]
     full_terms = [*red_terms, *int_cols]
-    red = cox_fit(data, duration_col, event_col, red_terms, min_events=min_events, min_epv=min_epv)
-    full = cox_fit(data, duration_col, event_col, full_terms, min_events=min_events, min_epv=min_epv)
+    red = cox_fit(data, duration_col, event_col, red_terms, strata=strata or None, min_events=min_events,
+                  min_epv=min_epv)
+    full = cox_fit(data, duration_col, event_col, full_terms, strata=strata or None, min_events=min_events,
+                   min_epv=min_epv)
     lr = max(2 * (full.loglik - red.loglik), 0.0)
     dfi = len(int_cols)
     zc = stats.norm.ppf(0.975)
@@ -896,7 +901,7 @@ def interaction_cox(df: pd.DataFrame, duration_col: str, event_col: str, score_c
     return {"lr_chisq": float(lr), "lr_df": dfi, "lr_p": float(stats.chi2.sf(lr, dfi)),
             "table": full.table, "reduced_table": red.table,
             "per_arm": pd.DataFrame(rows, columns=["arm", "hr", "ci_lower", "ci_upper", "p", "n", "events"]),
-            "n": full.n, "events": full.events}
+            "n": full.n, "events": full.events, "full": full, "reduced": red}
 
 
 # =========================================================================== C gain

@@ -77,6 +77,11 @@ def test_check_config_accepts_a_valid_config(tmp_path):
      r"unknown signature 'NOPE'"),
     ({"de": {"contrasts": [{"name": "x", "column": "response", "test": "a", "reference": "b",
                             "cohorts": ["c2"]}]}}, r"unknown cohort 'c2'.*did you mean 'c1'"),
+    ({"predictive": {"contrasts": [{"name": "x", "test_arm": "VEN+AraC", "reference_arm": "VEN+AraC"}]}},
+     r"predictive contrast 'x'.*are the same \('VEN\+AraC'\).*Fix:"),
+    ({"predictive": {"contrasts": [{"name": "x", "test_arm": "A", "reference_arm": "B"},
+                                   {"name": "x", "test_arm": "A", "reference_arm": "C"}]}},
+     r"predictive.contrasts.*duplicated"),
 ])
 def test_check_config_refuses_inconsistent_settings(tmp_path, change, match):
     f = tmp_path / "c.tsv"

@@ -373,3 +373,67 @@ def test_calibration_plot_points_diagonal_and_text_kept_as_text(tmp_path):
     assert "<text" in svg and "Predicted survival (mean)" in svg  # text stays text (searchable)
     empty = P.calibration_plot(pd.DataFrame(), title="x")
     assert any("no calibration data" in t.get_text() for a in empty.axes for t in a.texts)
+# --------------------------------------------------------------------------- predictive figures
+def _predictive_tables(km):
+    kb = pd.concat([km.assign(arm=a) for a in ("intensive chemo", "VEN+AraC")], ignore_index=True)
+    kb["contrast"], kb["signature"] = "c1", "MITO"
+    s = np.linspace(-1.5, 1.5, 9)
+    curve = pd.concat([pd.DataFrame({"model": m, "score": s, "hr": np.exp(-0.8 * s + d),
+                                     "ci_lower": np.exp(-0.8 * s + d - 0.5), "ci_upper": np.exp(-0.8 * s + d + 0.5)})
+                       for m, d in (("linear", 0.0), ("spline", 0.1))], ignore_index=True)
+    curve["contrast"], curve["signature"] = "c1", "MITO"
+    rug = pd.DataFrame({"contrast": "c1", "signature": "MITO", "arm": ["intensive chemo"] * 5 + ["VEN+AraC"] * 3,
+                        "score": np.linspace(-2, 2, 8)})
+    pred = pd.DataFrame([{"contrast": "c1", "signature": "MITO", "term": "interaction", "hr": 0.45, "ci_lower": 0.3,
+                          "ci_upper": 0.7, "lr_p": 0.0004, "lr_df": 1},
+                         {"contrast": "c1", "signature": "MITO", "term": "spline_interaction", "hr": np.nan,
+                          "ci_lower": np.nan, "ci_upper": np.nan, "lr_p": 0.03, "lr_df": 2}])
+    status = pd.DataFrame([{"contrast": "c1", "status": "analysed", "reason": ""},
+                           {"contrast": "c2", "status": "skipped", "reason": "arm(s) ['HMA'] absent"}])
+    return pred, curve, kb, rug, status
+
+
+def test_treatment_effect_plot_curves_band_rug_and_log_axis(km):
+    _, curve, _, rug, _ = _predictive_tables(km)
+    fig = P.treatment_effect_plot(curve, rug, title="t", test_arm="VEN+AraC", reference_arm="intensive chemo",
+                                  annotation="Interaction HR 0.45")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and "HR VEN+AraC vs intensive chemo" in ax.get_ylabel()
+    assert len(_by_gid(fig, "treatment-effect-spline")) == 1 and len(_by_gid(fig, "treatment-effect-linear")) == 1
+    rugs = {a.get_gid(): len(a.get_xdata()) for a in _by_gid(fig, "rug|")}
+    assert rugs == {"rug|intensive chemo": 5, "rug|VEN+AraC": 3}
+    assert any(abs(line.get_ydata()[0] - 1.0) < 1e-12 for line in ax.get_lines() if line.get_ls() == ":")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "VEN+AraC patients (n = 3)" in labels
+
+
+def test_km_by_arm_plot_four_curves_colour_by_arm_style_by_group(km):
+    _, _, kb, _, _ = _predictive_tables(km)
+    fig = P.km_by_arm_plot(kb, title="t", reference_arm="intensive chemo", test_arm="VEN+AraC")
+    ax = next(a for a in fig.axes if a.get_label() == "km")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:4] == ["intensive chemo: high (n = 5, 3 events)", "intensive chemo: low (n = 4, 2 events)",
+                          "VEN+AraC: high (n = 5, 3 events)", "VEN+AraC: low (n = 4, 2 events)"]
+    handles = ax.get_legend().legend_handles
+    assert [h.get_linestyle() for h in handles[:4]] == ["-", "--", "-", "--"]
+    assert handles[0].get_color() == P.ARM_COLORS["intensive chemo"] and handles[2].get_color() == P.ARM_COLORS[
+        "VEN+AraC"]
+    assert not ax.collections or all(c.get_gid() is None for c in ax.collections)
+    risk = [t.get_gid() for t in _by_gid(fig, "risk|")]
+    assert "risk|VEN+AraC: low|0" in risk
+
+
+def test_predictive_figures_placeholder_for_a_skipped_contrast(km, tmp_path):
+    pred, curve, kb, rug, status = _predictive_tables(km)
+    contrasts = [{"name": "c1", "test_arm": "VEN+AraC", "reference_arm": "intensive chemo"},
+                 {"name": "c2", "test_arm": "VEN+AraC", "reference_arm": "HMA"}]
+    figs = P.predictive_figures(pred, curve, kb, rug, status, contrasts, primary="MITO", cohort="C")
+    assert len(figs) == 2
+    note = [t.get_text() for t in _by_gid(figs[0][0], "treatment-effect-annotation")][0]
+    assert note == "Interaction HR per SD 0.45 (0.30-0.70), LR p < 0.001 (1 df)\nSpline x arm: LR p = 0.03 (2 df)"
+    texts = [t.get_text() for t in figs[1][0].findobj(matplotlib.text.Text)]
+    assert any("['HMA'] absent" in t for t in texts)
+    for i, (a, b) in enumerate(figs):
+        P.save_figure(a, tmp_path / f"te{i}.svg")
+        P.save_figure(b, tmp_path / f"km{i}.svg")
+        assert (tmp_path / f"te{i}.svg").stat().st_size > 1000

@@ -68,16 +68,19 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                                                            ["GENE00019"], "gene_ratios": []},
                            "cutpoint": {"rule": "median"}, "min_coverage": 0.8, "gene_ids": "as_is"})
         names = ("cox", "logrank", "km", "km_median", "cox_zph", "interaction", "discrimination", "response",
-                 "maxstat", "power", "skipped")
+                 "maxstat", "power", "skipped", "predictive", "treatment_effect", "km_by_arm", "response_by_arm",
+                 "predictive_contrasts")
         out = {k: str(d / "survival" / f"{k}.tsv") for k in names}
         out.update(km_plots=[str(d / "survival" / f"km_{s}.svg") for s in ("MITO_SIGNATURE", "GENE00019")],
-                   interaction_plot=str(d / "survival" / "interaction.svg"))
+                   interaction_plot=str(d / "survival" / "interaction.svg"), treatment_effect_plots=[],
+                   km_by_arm_plots=[])
         run_script("survival", tmp, rule="survival",
                    input={"scores": str(d / "scores.tsv"), "clinical": str(d / "validated" / "clinical.tsv")},
                    output=out, params={"cohort": {"covariates": "age"}, "survival": SURVIVAL,
                                        "cutpoint": {"rule": "median"}, "primary": "MITO_SIGNATURE",
                                        "signatures": ["MITO_SIGNATURE", "GENE00019"],
-                                       "estimation": "per-cohort (no discovery cohort in the run)"})
+                                       "estimation": "per-cohort (no discovery cohort in the run)",
+                                       "predictive": {}})
         run_script("random_null", tmp, rule="random_null", threads=1,
                    input={"log2norm": str(d / "expr" / "log2norm.parquet"),
                           "clinical": str(d / "validated" / "clinical.tsv"), "cox": out["cox"]},
@@ -90,11 +93,13 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                            "gene_ids": "as_is"})
         s = tmp / "results" / "summary"
         s.mkdir(parents=True, exist_ok=True)
-        run_script("summary", tmp, rule="summary", input={"cox": [out["cox"]]},
+        run_script("summary", tmp, rule="summary",
+                   input={"cox": [out["cox"]], "predictive_contrasts": [out["predictive_contrasts"]]},
                    output={"hazard_ratios": str(s / "hr.tsv"), "meta": str(s / "meta.tsv"),
                            "loo": str(s / "loo.tsv"), "forest": str(s / "forest.svg")},
-                   params={"cohorts": ["nodeaths"], "meta": {"method": "REML", "test": "z"},
-                           "primary": "MITO_SIGNATURE"})
+                   params={"cohorts": ["nodeaths"], "meta": {"method": "REML", "test": "knha"},
+                           "primary": "MITO_SIGNATURE", "roles": {"nodeaths": "validation"},
+                           "predictive_contrasts": []})
     return tmp, d
 
 

@@ -56,6 +56,8 @@ VALIDATED = validated_cohorts(VALIDATION, _rows, FROZEN_FROM)
 FROZEN_MODEL = ["results/frozen/model.json", "results/frozen/model.sha256", "results/frozen/model_summary.tsv"]
 VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv", "frozen_scores.tsv", "status.tsv",
                     "calibration.svg")
+PREDICTIVE = config.get("predictive", {}) or {}
+PRED_CONTRASTS = [c["name"] for c in PREDICTIVE.get("contrasts", []) or []]
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -185,7 +187,9 @@ def report_inputs(wildcards):
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
             "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models")]
+            "maxstat_exploratory", "power", "skipped_models", "predictive",
+            "treatment_effect", "km_by_arm", "response_by_arm", "predictive_contrasts")]
+        per += [f"{d}/survival/{f}_{k}.svg" for f in ("treatment_effect", "km_by_arm") for k in PRED_CONTRASTS]
         per += [f"{d}/random_null/{f}" for f in ("null.tsv", "summary.tsv", "null.svg")]
         per += [f"{d}/survival/interaction.svg"]
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]

@@ -6,6 +6,7 @@
 rule summary:
     input:
         cox=expand("results/cohorts/{cohort}/survival/cox.tsv", cohort=COHORT_IDS),
+        predictive_contrasts=expand("results/cohorts/{cohort}/survival/predictive_contrasts.tsv", cohort=COHORT_IDS),
     output:
         hazard_ratios=report("results/summary/hazard_ratios.tsv", category="Meta-analysis",
                              caption="../report/hazard_ratios.rst", labels={"table": "per-cohort hazard ratios"}),
@@ -18,6 +19,8 @@ rule summary:
         cohorts=COHORT_IDS,
         meta=config["meta"],
         primary=config["primary_signature"],
+        roles={c: COHORTS[c].get("role", "validation") for c in COHORT_IDS},
+        predictive_contrasts=PREDICTIVE.get("contrasts", []),
     log:
         "results/logs/summary.log",
     threads: 1

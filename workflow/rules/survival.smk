@@ -29,6 +29,28 @@ rule survival:
                    caption="../report/km.rst", labels={"cohort": "{cohort}", "signature": s, "figure": "Kaplan-Meier"})
             for s in SIG_NAMES
         ],
+        predictive=report("results/cohorts/{cohort}/survival/predictive.tsv", category="{cohort}", subcategory="Predictive",
+                   caption="../report/predictive.rst", labels={"cohort": "{cohort}", "table": "predictive contrasts (score x arm)"}),
+        treatment_effect=report("results/cohorts/{cohort}/survival/treatment_effect.tsv", category="{cohort}", subcategory="Predictive",
+                   caption="../report/table.rst", labels={"cohort": "{cohort}", "table": "treatment effect along the score"}),
+        km_by_arm="results/cohorts/{cohort}/survival/km_by_arm.tsv",
+        response_by_arm=report("results/cohorts/{cohort}/survival/response_by_arm.tsv", category="{cohort}", subcategory="Predictive",
+                   caption="../report/table.rst", labels={"cohort": "{cohort}", "table": "response by arm (score x arm)"}),
+        predictive_contrasts=report("results/cohorts/{cohort}/survival/predictive_contrasts.tsv", category="{cohort}",
+                   subcategory="Predictive", caption="../report/table.rst",
+                   labels={"cohort": "{cohort}", "table": "predictive contrasts analysed / skipped"}),
+        treatment_effect_plots=[
+            report(f"results/cohorts/{{cohort}}/survival/treatment_effect_{c}.svg", category="{cohort}", subcategory="Predictive",
+                   caption="../report/treatment_effect.rst",
+                   labels={"cohort": "{cohort}", "contrast": c, "figure": "treatment effect along the score"})
+            for c in PRED_CONTRASTS
+        ],
+        km_by_arm_plots=[
+            report(f"results/cohorts/{{cohort}}/survival/km_by_arm_{c}.svg", category="{cohort}", subcategory="Predictive",
+                   caption="../report/km_by_arm.rst",
+                   labels={"cohort": "{cohort}", "contrast": c, "figure": "Kaplan-Meier by arm x score group"})
+            for c in PRED_CONTRASTS
+        ],
         interaction_plot=report("results/cohorts/{cohort}/survival/interaction.svg", category="{cohort}", subcategory="Survival",
                                 caption="../report/interaction.rst",
                                 labels={"cohort": "{cohort}", "figure": "score x treatment"}),
@@ -39,6 +61,7 @@ rule survival:
         primary=config["primary_signature"],
         signatures=SIG_NAMES,
         estimation=estimation_of,
+        predictive=PREDICTIVE,
     log:
         "results/logs/{cohort}/survival.log",
     threads: 1
