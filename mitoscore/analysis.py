@@ -758,8 +758,8 @@ def check_contrast_arms(status: dict[str, pd.DataFrame], contrasts: list[dict], 
 
 # --------------------------------------------------------------------------- cross-cohort
 #: Columns of ``summary/hazard_ratios.tsv``: the per-cohort estimates that enter the pooling.
-HR_COLUMNS = ["cohort", "role", "signature", "kind", "model", "hr", "ci_lower", "ci_upper", "p", "n", "events",
-              "log_hr", "se"]
+HR_COLUMNS = ["cohort", "role", "signature", "kind", "model", "estimate_from", "hr", "ci_lower", "ci_upper", "p", "n",
+              "events", "log_hr", "se"]
 #: Columns of ``summary/meta_analysis.tsv``.
 META_COLUMNS = ["signature", "model", "pool", "method", "test", "analysis", "k", "cohorts", "hr", "ci_lower",
                 "ci_upper", "p", "estimate", "se", "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "note"]
@@ -767,29 +767,53 @@ LOO_COLUMNS = ["signature", "model", "pool", "test", "analysis", "left_out", "es
                "tau2", "I2"]
 #: The per-cohort model whose pooled estimate (primary signature, validation cohorts) is primary.
 PRIMARY_POOLED_MODEL = "univariable"
+#: A validation cohort's own re-estimated univariable model (its frozen-model HR is ``univariable``).
+REESTIMATED_MODEL = "univariable (re-estimated)"
 #: Pools of cohorts: the primary pool (role ``validation``) first, then all cohorts (sensitivity).
 POOLS = ("validation", "all")
 
 
-def pooling_rows(cox_tables: dict[str, pd.DataFrame], roles: dict[str, str] | None = None) -> pd.DataFrame:
+def pooling_rows(cox_tables: dict[str, pd.DataFrame], roles: dict[str, str] | None = None,
+                 frozen_tables: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """THE one place that selects, per cohort, the estimates that enter the meta-analysis.
 
-    Today: each cohort's Cox HR per SD of every signature (term ``score_per_sd``) from its
-    ``univariable`` (the primary model) and ``multivariable`` models, with the Wald SE of the
-    coefficient; ``role`` (``discovery``/``validation``, default validation) from the cohort
-    sheet decides the pool. To pool another per-cohort estimate (e.g. the frozen-model HR of
-    the validation cohorts), change this function only: everything downstream reads the
-    returned table (HR_COLUMNS).
+    Per cohort and signature, the log HR per SD with the Wald SE of the Cox coefficient:
+
+    * ``univariable``: in a validation cohort with a frozen model (``frozen_tables[cohort]``
+      = its ``validation/frozen_cox.tsv``), the HR of the **frozen** score (per discovery SD,
+      model ``frozen_score``; ``estimate_from`` = ``frozen model``); elsewhere (the discovery
+      cohort, whose own standardisation is the frozen one, or a cohort without a frozen model)
+      the cohort's own univariable model (``own model``);
+    * ``univariable (re-estimated)``: a frozen-validated cohort's own re-estimated univariable
+      model (SENSITIVITY: the per-cohort rule);
+    * ``multivariable``: every cohort's own multivariable model (score + covariates).
+
+    ``role`` (``discovery``/``validation``, default validation) from the cohort sheet decides
+    the pool. Everything downstream reads the returned table (HR_COLUMNS).
     """
     roles = dict(roles or {})
+    frozen_tables = dict(frozen_tables or {})
     rows = []
+
+    def add(cohort, rec, model, source):
+        rows.append({"cohort": cohort, "role": roles.get(cohort, "validation"), "signature": rec["signature"],
+                     "kind": rec.get("kind"), "model": model, "estimate_from": source, "hr": rec["hr"],
+                     "ci_lower": rec["ci_lower"], "ci_upper": rec["ci_upper"], "p": rec["p"], "n": rec["n"],
+                     "events": rec["events"], "log_hr": math.log(rec["hr"]), "se": rec.get("se", np.nan)})
+
     for cohort, t in cox_tables.items():
+        fz = frozen_tables.get(cohort)
+        frozen_sigs = set()
+        if fz is not None and len(fz):
+            for rec in fz[fz["model"] == "frozen_score"].to_dict("records"):
+                add(cohort, rec, PRIMARY_POOLED_MODEL, "frozen model")
+                frozen_sigs.add(rec["signature"])
         sel = t[(t["term"] == SCORE) & t["model"].isin(["univariable", "multivariable"])]
         for rec in sel.to_dict("records"):
-            rows.append({"cohort": cohort, "role": roles.get(cohort, "validation"), "signature": rec["signature"],
-                         "kind": rec.get("kind"), "model": rec["model"], "hr": rec["hr"], "ci_lower": rec["ci_lower"],
-                         "ci_upper": rec["ci_upper"], "p": rec["p"], "n": rec["n"], "events": rec["events"],
-                         "log_hr": math.log(rec["hr"]), "se": rec.get("se", np.nan)})
+            if rec["model"] == "univariable" and fz is not None:
+                add(cohort, rec, REESTIMATED_MODEL, "own model")
+            else:
+                add(cohort, rec, rec["model"], "own model")
     return pd.DataFrame(rows, columns=HR_COLUMNS)
 
 
@@ -798,7 +822,7 @@ def _pool_members(hr: pd.DataFrame, pool: str) -> pd.Series:
 
 
 def _meta_label(sig: str, model: str, pool: str, test: str, *, primary: str, primary_test: str) -> str:
-    if pool == "validation" and test in (primary_test, "none"):
+    if pool == "validation" and test in (primary_test, "none") and model != REESTIMATED_MODEL:
         return "primary" if (sig == primary and model == PRIMARY_POOLED_MODEL) else "secondary"
     return "sensitivity"
 
@@ -809,7 +833,7 @@ K2_NOTE = ("k = 2: the between-cohort variance tau2, I2 and the prediction inter
 
 
 def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, str] | None = None,
-                      method: str = "REML", test: str = "knha",
+                      frozen_tables: dict[str, pd.DataFrame] | None = None, method: str = "REML", test: str = "knha",
                       primary: str = "MITOSCORE") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per-cohort HR table, meta-analysis per signature, model and pool, and leave-one-out.
 
@@ -829,12 +853,13 @@ def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, s
 
     ``analysis``: ``primary`` for the primary signature's univariable model in the validation
     pool with the configured test; ``secondary`` for the other signatures/models there;
-    ``sensitivity`` for the all-cohort pool and the other test. Leave-one-out (primary
+    ``sensitivity`` for the all-cohort pool, the other test and the re-estimated univariable
+    models of frozen-validated cohorts. Leave-one-out (primary
     signature, each pool with k >= 3, configured test) is SENSITIVITY.
     """
     if test not in ("z", "knha"):
         raise ValueError(f"test must be 'z' or 'knha', got {test!r}")
-    hr = pooling_rows(cox_tables, roles)
+    hr = pooling_rows(cox_tables, roles, frozen_tables)
     tests = [test, "knha" if test == "z" else "z"]
     meta_rows, loo_rows = [], []
     for (sig, model), sub in hr.groupby(["signature", "model"], sort=False):

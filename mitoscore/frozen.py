@@ -557,11 +557,21 @@ def fallback_result(cohort: str, horizons: Sequence[float], reason: str) -> Vali
 
 def label_estimation(cox: pd.DataFrame, estimation: str) -> pd.DataFrame:
     """Label a cohort's per-cohort (re-estimated) Cox table (survival/cox.tsv): column
-    ``estimation`` (:func:`mitoscore.config.estimation_label`); in a validation cohort with a
-    frozen model every row's ``analysis`` becomes ``sensitivity (re-estimated in this cohort)``
-    (the frozen validation, validation/frozen_cox.tsv, is that cohort's analysis)."""
+    ``estimation`` (:func:`mitoscore.config.estimation_label`), and ``analysis``:
+
+    * a validation cohort with a frozen model: its re-estimated univariable and high vs low
+      models repeat the frozen validation (validation/frozen_cox.tsv, that cohort's analysis)
+      with the cohort's own standardisation and cut: ``sensitivity (re-estimated in this
+      cohort)``; the multivariable model (is the score independent of the covariates in this
+      cohort?) stays secondary;
+    * the discovery cohort: the model is fitted there, so none of its tests is a validation
+      test: its ``primary`` rows become ``secondary`` (``estimation`` = ``discovery`` says why).
+    """
     out = cox.copy()
     out["estimation"] = estimation
-    if estimation == SENSITIVITY and "analysis" in out.columns:
-        out["analysis"] = SENSITIVITY
+    if "analysis" in out.columns and "model" in out.columns:
+        if estimation == SENSITIVITY:
+            out.loc[out["model"].isin(["univariable", "group"]), "analysis"] = SENSITIVITY
+        elif estimation == "discovery":
+            out.loc[out["analysis"] == "primary", "analysis"] = "secondary"
     return out

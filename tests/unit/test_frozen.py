@@ -208,13 +208,18 @@ def test_ssgsea_signatures_freeze_on_the_raw_enrichment_score(split):
 
 
 def test_label_estimation_marks_reestimated_rows_as_sensitivity():
-    cox = pd.DataFrame({"signature": ["S", "S"], "model": ["univariable", "group"], "analysis": ["primary",
-                                                                                               "secondary"]})
+    cox = pd.DataFrame({"signature": ["S", "S", "S"], "model": ["univariable", "group", "multivariable"],
+                        "analysis": ["primary", "secondary", "secondary"]})
     out = frozen.label_estimation(cox, frozen.SENSITIVITY)
-    assert (out["analysis"] == "sensitivity (re-estimated in this cohort)").all()
+    # the re-estimated repeats of the frozen analysis are sensitivity; the multivariable model stays secondary
+    assert list(out["analysis"]) == [frozen.SENSITIVITY, frozen.SENSITIVITY, "secondary"]
     assert (out["estimation"] == frozen.SENSITIVITY).all()
+    # the discovery cohort fits the model: none of its tests is a validation (primary) test
     disc = frozen.label_estimation(cox, "discovery")
-    assert list(disc["analysis"]) == ["primary", "secondary"] and (disc["estimation"] == "discovery").all()
+    assert list(disc["analysis"]) == ["secondary"] * 3 and (disc["estimation"] == "discovery").all()
+    # without a frozen model the cohort's own primary test stays primary
+    own = frozen.label_estimation(cox, "per-cohort (no discovery cohort in the run)")
+    assert list(own["analysis"]) == ["primary", "secondary", "secondary"]
 
 
 def test_discovery_cohort_of_the_frozen_model_and_labels():

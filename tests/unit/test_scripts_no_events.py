@@ -93,13 +93,20 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                            "gene_ids": "as_is"})
         s = tmp / "results" / "summary"
         s.mkdir(parents=True, exist_ok=True)
+        tables = {"cox": out["cox"], "logrank": out["logrank"], "interaction": out["interaction"],
+                  "predictive": out["predictive"], "response": out["response"],
+                  "response_by_arm": out["response_by_arm"], "maxstat": out["maxstat"],
+                  "random_null": str(d / "random_null" / "summary.tsv"),
+                  "predictive_contrasts": out["predictive_contrasts"]}
         run_script("summary", tmp, rule="summary",
-                   input={"cox": [out["cox"]], "predictive_contrasts": [out["predictive_contrasts"]]},
+                   input={**{k: [v] for k, v in tables.items()}, "frozen_cox": []},
                    output={"hazard_ratios": str(s / "hr.tsv"), "meta": str(s / "meta.tsv"),
-                           "loo": str(s / "loo.tsv"), "forest": str(s / "forest.svg")},
+                           "loo": str(s / "loo.tsv"), "forest": str(s / "forest.svg"),
+                           "multiplicity": str(s / "multiplicity.tsv")},
                    params={"cohorts": ["nodeaths"], "meta": {"method": "REML", "test": "knha"},
                            "primary": "MITO_SIGNATURE", "roles": {"nodeaths": "validation"},
-                           "predictive_contrasts": []})
+                           "predictive_contrasts": [], "validated": [], "derived": [],
+                           "multiplicity": {"method": "BH"}})
     return tmp, d
 
 

@@ -137,6 +137,21 @@ def validation_inputs(wildcards):
     return files
 
 
+#: the per-cohort tables whose tests the summary adjusts by family (mitoscore.multiplicity.SOURCES)
+TEST_TABLES = {"cox": "survival/cox.tsv", "logrank": "survival/logrank.tsv", "interaction": "survival/interaction.tsv",
+               "predictive": "survival/predictive.tsv", "response": "survival/response.tsv",
+               "response_by_arm": "survival/response_by_arm.tsv", "maxstat": "survival/maxstat_exploratory.tsv",
+               "random_null": "random_null/summary.tsv", "predictive_contrasts": "survival/predictive_contrasts.tsv"}
+
+
+def summary_inputs(wildcards):
+    """Per source table, one file per cohort in cohort-sheet order (params.cohorts); the
+    frozen-model HRs of the frozen-validated cohorts (params.validated order)."""
+    files = {k: [f"results/cohorts/{c}/{v}" for c in COHORT_IDS] for k, v in TEST_TABLES.items()}
+    files["frozen_cox"] = [f"results/cohorts/{c}/validation/frozen_cox.tsv" for c in VALIDATED]
+    return files
+
+
 def scaled(base, per_input_mb):
     """A resource (memory in MB, runtime in minutes) that grows with the size of a job's
     inputs and with each retry (cluster submissions)."""
@@ -170,7 +185,7 @@ def all_targets():
     if FROZEN_FROM is not None:
         t += FROZEN_MODEL
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
-          "results/report/index.html"]
+          "results/summary/multiplicity.tsv", "results/report/index.html"]
     return t
 
 

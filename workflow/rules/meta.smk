@@ -5,14 +5,15 @@
 
 rule summary:
     input:
-        cox=expand("results/cohorts/{cohort}/survival/cox.tsv", cohort=COHORT_IDS),
-        predictive_contrasts=expand("results/cohorts/{cohort}/survival/predictive_contrasts.tsv", cohort=COHORT_IDS),
+        unpack(summary_inputs),
     output:
         hazard_ratios=report("results/summary/hazard_ratios.tsv", category="Meta-analysis",
                              caption="../report/hazard_ratios.rst", labels={"table": "per-cohort hazard ratios"}),
         meta=report("results/summary/meta_analysis.tsv", category="Meta-analysis",
                     caption="../report/meta.rst", labels={"table": "random-effects meta-analysis"}),
         loo="results/summary/leave_one_out.tsv",
+        multiplicity=report("results/summary/multiplicity.tsv", category="Meta-analysis",
+                            caption="../report/multiplicity.rst", labels={"table": "multiplicity (families)"}),
         forest=report("results/summary/forest.svg", category="Meta-analysis", caption="../report/forest.rst",
                       labels={"figure": "forest plot"}),
     params:
@@ -20,6 +21,9 @@ rule summary:
         meta=config["meta"],
         primary=config["primary_signature"],
         roles={c: COHORTS[c].get("role", "validation") for c in COHORT_IDS},
+        validated=VALIDATED,
+        derived=[DERIVATION["name"]] if DERIVATION["enabled"] else [],
+        multiplicity=config["multiplicity"],
         predictive_contrasts=PREDICTIVE.get("contrasts", []),
     log:
         "results/logs/summary.log",
