@@ -141,3 +141,20 @@ def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
                 break
             h.update(b)
     return h.hexdigest()
+
+
+def input_checksums(named_inputs) -> pd.DataFrame:
+    """``role, file, sha256`` of every input file of a job: ``named_inputs`` is
+    ``snakemake.input.items()`` or a ``{role: path or [paths]}`` mapping. A list gives one
+    row per file (GDC STAR inputs: one row per STAR file); a directory, one row per file
+    inside it (sorted), never a crash."""
+    items = named_inputs.items() if hasattr(named_inputs, "items") else named_inputs
+    rows = []
+    for role, value in items:
+        files = [value] if isinstance(value, (str, os.PathLike)) else list(value)
+        for f in files:
+            p = Path(f)
+            inner = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+            for x in inner:
+                rows.append({"role": str(role), "file": str(x), "sha256": sha256sum(x)})
+    return pd.DataFrame(rows, columns=["role", "file", "sha256"])

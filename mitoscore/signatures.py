@@ -316,13 +316,15 @@ def harmonise_signatures(sigs: dict[str, Signature], mapping: dict[str, str | No
     return out
 
 
-def load_for_cohort(specs: list[dict], gene_ids: str) -> dict[str, Signature]:
+def load_for_cohort(specs: list[dict], gene_ids: str, annotation_dir: str | os.PathLike | None = None
+                    ) -> dict[str, Signature]:
     """Load the configured signatures as a cohort needs them: renamed to current
-    symbols unless the cohort's gene ids are kept ``as_is``."""
+    symbols unless the cohort's gene ids are kept ``as_is``. ``annotation_dir``: the
+    annotation the rule declares as input (default: the repository's)."""
     sigs = load_signatures(specs)
     if gene_ids == "as_is":
         return sigs
     from .genes import load_annotation, resolve_symbols
 
     all_genes = sorted({g for s in sigs.values() for g in s.genes})
-    return harmonise_signatures(sigs, resolve_symbols(all_genes, load_annotation()))
+    return harmonise_signatures(sigs, resolve_symbols(all_genes, load_annotation(annotation_dir)))

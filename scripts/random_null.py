@@ -1,5 +1,5 @@
 """Rule random_null: size-matched random gene sets scored and modelled like each signature."""
-from _common import run
+from _common import _annotation_dir, run
 
 
 def main(snakemake, log):
@@ -13,7 +13,7 @@ def main(snakemake, log):
     expr = pd.read_parquet(snakemake.input.log2norm)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
     observed = read_tsv(snakemake.input.scores, dtype={"sample": str})
-    sigs = load_for_cohort(p.signatures, p.gene_ids)
+    sigs = load_for_cohort(p.signatures, p.gene_ids, annotation_dir=_annotation_dir(snakemake))
     null, summary = nullsets.random_null(
         expr, clinical, observed, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
         match_expression=p.random_sets["match_expression"], alpha=p.scoring["alpha"],

@@ -62,7 +62,7 @@ def _config(tmp_path, **kw):
 def test_check_config_accepts_a_valid_config(tmp_path):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "_line": 2}]
+    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "time_column": "t", "event_column": "e", "_line": 2}]
     check_config(_config(tmp_path), rows, sheet_path="sheet.tsv")
 
 
@@ -81,7 +81,7 @@ def test_check_config_accepts_a_valid_config(tmp_path):
 def test_check_config_refuses_inconsistent_settings(tmp_path, change, match):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "_line": 2}]
+    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "time_column": "t", "event_column": "e", "_line": 2}]
     with pytest.raises(InputError, match=match):
         check_config(_config(tmp_path, **change), rows, sheet_path="sheet.tsv")
 
@@ -114,7 +114,7 @@ def test_cohort_params_and_contrast_applicability():
 def test_discovery_median_cutpoint_cohort(tmp_path):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "_line": i + 2}
+    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "time_column": "t", "event_column": "e", "_line": i + 2}
             for i, (c, r) in enumerate([("A", "discovery"), ("B", "validation"), ("C", "validation")])]
     cut = {"rule": "discovery_median"}
     check_config(_config(tmp_path, cutpoint=cut), rows, sheet_path="sheet.tsv")

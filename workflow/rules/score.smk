@@ -7,6 +7,7 @@ rule score:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
         signatures=signature_files,
         frozen_cutpoints=frozen_cutpoints,
+        annotation=annotation_inputs,
     output:
         scores=report("results/cohorts/{cohort}/scores.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "scores"}),
@@ -40,6 +41,7 @@ rule random_null:
         clinical="results/cohorts/{cohort}/validated/clinical.tsv",
         scores="results/cohorts/{cohort}/scores.tsv",
         signatures=signature_files,
+        annotation=annotation_inputs,
     output:
         null="results/cohorts/{cohort}/survival/random_null.tsv",
         summary=report("results/cohorts/{cohort}/survival/random_null_summary.tsv", category="{cohort}", subcategory="Random-signature null", caption="../report/table.rst",
