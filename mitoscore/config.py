@@ -168,7 +168,7 @@ def derivation_cohort(der: dict, cohorts: list[dict], *, sheet_path: str, config
                          column="role", fix="mark the discovery cohort (role: discovery) or set derivation.cohort")
     if target not in ids:
         raise InputError(f"derivation.cohort '{target}' is not in the cohort sheet", file=config_name,
-                         column="derivation.cohort", fix=f"use one of {ids}")
+                         key="derivation.cohort", fix=f"use one of {ids}")
     return target
 
 
@@ -180,7 +180,7 @@ def cutpoint_cohort(cut: dict, cohorts: list[dict], *, sheet_path: str, config_n
         if cut["cohort"] not in ids:
             near = nearest(cut["cohort"], ids)
             raise InputError(f"cutpoint cohort '{cut['cohort']}' is not in the cohort sheet", file=config_name,
-                             column="cutpoint.cohort", value=cut["cohort"],
+                             key="cutpoint.cohort", value=cut["cohort"],
                              fix=f"use a cohort id from {sheet_path}: {ids}"
                                  + (f" (did you mean '{near}'?)" if near else ""))
         return cut["cohort"]
@@ -204,30 +204,30 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
     sig_names = [s.get("name") for s in sigs if s.get("name")]
     dup = {n for n in sig_names if sig_names.count(n) > 1}
     if dup:
-        add(InputError(f"signature names are duplicated: {sorted(dup)}", file=config_name, column="signatures",
+        add(InputError(f"signature names are duplicated: {sorted(dup)}", file=config_name, key="signatures",
                        fix="give every signature a unique name"))
     for s in sigs:
         p = signature_path(s)
         if p and not Path(p).exists():
-            add(InputError("signature file not found", file=config_name, column=f"signatures[{s.get('name')}]",
+            add(InputError("signature file not found", file=config_name, key=f"signatures[{s.get('name')}]",
                            value=p, fix="correct the path (relative to the directory Snakemake runs in)"))
     primary = config.get("primary_signature")
     if sig_names and primary not in sig_names:
         near = nearest(str(primary), sig_names)
         add(InputError(f"primary_signature '{primary}' is not one of the configured signatures {sig_names}",
-                       file=config_name, column="primary_signature",
+                       file=config_name, key="primary_signature",
                        fix=f"set it to one of {sig_names}" + (f" (did you mean '{near}'?)" if near else "")))
     cut = config.get("cutpoint", {}) or {}
     if cut.get("rule") == "fixed" and "value" not in cut:
-        add(InputError("cutpoint rule 'fixed' needs a value", file=config_name, column="cutpoint.value",
+        add(InputError("cutpoint rule 'fixed' needs a value", file=config_name, key="cutpoint.value",
                        fix="add cutpoint: {value: <z-score cut frozen from the discovery cohort>}"))
     if cut.get("rule") != "fixed" and cut.get("value") is not None:
         add(InputError(f"cutpoint value given but rule is '{cut.get('rule')}' (conflicting settings)",
-                       file=config_name, column="cutpoint", fix="remove `value` or set rule: fixed"))
+                       file=config_name, key="cutpoint", fix="remove `value` or set rule: fixed"))
     ids = [c["cohort"] for c in cohorts if c.get("cohort")]
     if cut.get("cohort") is not None and cut.get("rule") != "discovery_median":
         add(InputError(f"cutpoint cohort given but rule is '{cut.get('rule')}' (conflicting settings)",
-                       file=config_name, column="cutpoint.cohort",
+                       file=config_name, key="cutpoint.cohort",
                        fix="remove `cohort` or set rule: discovery_median"))
     if cut.get("rule") == "discovery_median":
         with problems.check():
@@ -238,12 +238,12 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         if con.get("signature") and sig_names and con["signature"] not in sig_names:
             near = nearest(con["signature"], sig_names)
             add(InputError(f"contrast '{con.get('name')}' uses unknown signature '{con['signature']}'",
-                           file=config_name, column="de.contrasts",
+                           file=config_name, key="de.contrasts",
                            fix=f"use one of {sig_names}" + (f" (did you mean '{near}'?)" if near else "")))
         for c in con.get("cohorts", []) or []:
             if c not in ids:
                 add(InputError(f"contrast '{con.get('name')}' names unknown cohort '{c}'", file=config_name,
-                               column="de.contrasts.cohorts",
+                               key="de.contrasts.cohorts",
                                fix=f"use cohort ids from {sheet_path}: {ids}"
                                    + (f" (did you mean '{nearest(c, ids)}'?)" if nearest(c, ids) else "")))
     der = config.get("derivation", {}) or {}
@@ -253,19 +253,19 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         names = {c.get("name"): c for c in contrasts}
         if der.get("contrast", "mitoscore_high_vs_low") not in names:
             add(InputError(f"derivation.contrast '{der.get('contrast', 'mitoscore_high_vs_low')}' is not a configured "
-                           "DE contrast", file=config_name, column="derivation.contrast",
+                           "DE contrast", file=config_name, key="derivation.contrast",
                            fix=f"use one of {list(names)}, add the contrast under de.contrasts, or set "
                                "derivation.enabled: false"))
         if der.get("name", "MITOSCORE_DERIVED") in sig_names:
             add(InputError("derivation.name clashes with a configured signature", file=config_name,
-                           column="derivation.name", fix="choose another name"))
+                           key="derivation.name", fix="choose another name"))
         rg = der.get("restrict_gmt")
         if rg and not Path(rg).exists():
-            add(InputError("derivation.restrict_gmt not found", file=config_name, column="derivation.restrict_gmt",
+            add(InputError("derivation.restrict_gmt not found", file=config_name, key="derivation.restrict_gmt",
                            value=rg, fix="correct the path or remove the key"))
     names = [c.get("name") for c in contrasts]
     if len(set(names)) != len(names):
-        add(InputError("contrast names are duplicated", file=config_name, column="de.contrasts",
+        add(InputError("contrast names are duplicated", file=config_name, key="de.contrasts",
                        fix="give every contrast a unique name"))
     for row in cohorts:
         line = row.get("_line")
@@ -402,8 +402,8 @@ def schema_problems(instance: Any, schema: dict, *, file: str, what: str = "key"
                                                f"remove the column or use one of the documented columns ({doc})")))
                 else:
                     where = f" under '{_dotted(path)}'" if path else ""
-                    out.append(InputError(f"unknown key '{full}'" + (f" (did you mean '{near}'?)" if near else ""),
-                                          file=file, column=full,
+                    out.append(InputError("unknown key" + (f" (did you mean '{near}'?)" if near else ""),
+                                          file=file, key=full,
                                           fix=(f"rename '{k}'{where} to '{near}'" if near else
                                                f"remove it; the keys{where} are {', '.join(allowed)} ({doc})")))
             continue
@@ -423,7 +423,7 @@ def schema_problems(instance: Any, schema: dict, *, file: str, what: str = "key"
                 problem, fix = f"{who}required column '{missing}' is empty or missing", \
                     f"fill '{missing}' ({_subschema(schema, [missing]).get('description', 'see ' + doc)})"
             else:
-                problem, fix = f"required key '{key}' is missing", \
+                problem, fix = "required key is missing", \
                     f"add '{missing}' ({_subschema(schema, [*path, missing]).get('description', 'see ' + doc)})"
         elif err.validator in ("oneOf", "anyOf"):
             alts = [a.get("required", []) for a in err.validator_value if isinstance(a, dict)]
@@ -449,7 +449,7 @@ def schema_problems(instance: Any, schema: dict, *, file: str, what: str = "key"
             out.append(InputError(problem, file=file, column=str(path[0]) if path else key, row=row,
                                   value=None, fix=fix))
         else:
-            out.append(InputError(problem, file=file, column=key, fix=fix))
+            out.append(InputError(problem, file=file, key=key, fix=fix))
     return out
 
 
@@ -540,7 +540,7 @@ def contrast_requirements(contrasts: list[dict], row: dict) -> tuple[list[str], 
     keep: list[str] = []
     levels: dict[str, list[str]] = {}
     for con in contrasts:
-        if not contrast_applies(con, row):
+        if not isinstance(con, dict) or not contrast_applies(con, row):
             continue
         col = con.get("column")
         keep += list(con.get("covariates", []) or [])
@@ -549,5 +549,5 @@ def contrast_requirements(contrasts: list[dict], row: dict) -> tuple[list[str], 
         if col not in ("response", "treatment"):
             keep.append(col)
         levels.setdefault(col, [])
-        levels[col] += [con["test"], con["reference"]]
+        levels[col] += [v for v in (con.get("test"), con.get("reference")) if v is not None]
     return list(dict.fromkeys(keep)), levels

@@ -35,9 +35,12 @@ class InputError(ValueError):
         row: int | str | None = None,
         value: object = None,
         fix: str | None = None,
+        key: str | None = None,
     ) -> None:
+        problem = " ".join(str(problem).split())  # one line (parser messages carry newlines)
         self.problem = problem
         self.file = file
+        self.key = key
         self.column = column
         self.row = row
         self.value = value
@@ -46,6 +49,8 @@ class InputError(ValueError):
         if file is not None:
             parts.append(str(file))
         where = []
+        if key is not None:
+            where.append(f"key '{key}'")
         if column is not None:
             where.append(f"column '{column}'")
         if row is not None:
@@ -86,6 +91,7 @@ class InputErrors(InputError):
         first = flat[0] if flat else None
         self.problem = first.problem if first else ""
         self.file = first.file if first else None
+        self.key = first.key if first else None
         self.column = first.column if first else None
         self.row = first.row if first else None
         self.value = first.value if first else None

@@ -117,8 +117,18 @@ def _load(path_dir: str) -> GeneAnnotation:
             raise InputError("gene annotation file missing", file=str(f),
                              fix="restore resources/annotation/ from the repository or run "
                                  "resources/annotation/make_annotation.py")
-    genes = pd.read_csv(gf, sep="\t", dtype=str, keep_default_na=False)
-    aliases = pd.read_csv(af, sep="\t", dtype=str, keep_default_na=False)
+    from .inputs import reading
+
+    fix = "restore resources/annotation/ from the repository (git checkout resources/annotation)"
+    with reading(gf, "gene annotation", fix=fix):
+        genes = pd.read_csv(gf, sep="\t", dtype=str, keep_default_na=False)
+    with reading(af, "gene alias table", fix=fix):
+        aliases = pd.read_csv(af, sep="\t", dtype=str, keep_default_na=False)
+    for f, df, need in ((gf, genes, ("entrez_id", "symbol", "gene_type", "ensembl_ids")),
+                        (af, aliases, ("alias", "entrez_id"))):
+        miss = [c for c in need if c not in df.columns]
+        if miss:
+            raise InputError(f"gene annotation lacks column(s) {miss}", file=str(f), fix=fix)
     return GeneAnnotation(genes=genes, aliases=aliases, source=str(d))
 
 

@@ -322,17 +322,22 @@ def _read_parquet(p: Path) -> pd.DataFrame:
     return df
 
 
+def _featurecounts_samples(header: list[str], p: Path, n_comment: int) -> list[str]:
+    """Sample names (BAM basenames) of a featureCounts header; a wrong header raises."""
+    if header[:6] != list(FEATURECOUNTS_ANNOT):
+        raise InputError(f"not a featureCounts table: header starts {header[:6]}", file=str(p), row=n_comment + 1,
+                         fix="pass the main featureCounts output (columns Geneid Chr Start End Strand Length + one per BAM) "
+                             "or set counts_format to matrix")
+    return [re.sub(r"\.bam$", "", os.path.basename(h.strip())) for h in header[6:]]
+
+
 def _read_featurecounts(p: Path) -> pd.DataFrame:
     lines = _head_lines(p, 5)
     n_comment = _n_comment_lines(lines)
     if n_comment >= len(lines):
         raise InputError("no header line found", file=str(p), fix="pass the featureCounts output table, not its .summary")
     header = _split(lines[n_comment], "\t")
-    if header[:6] != list(FEATURECOUNTS_ANNOT):
-        raise InputError(f"not a featureCounts table: header starts {header[:6]}", file=str(p), row=n_comment + 1,
-                         fix="pass the main featureCounts output (columns Geneid Chr Start End Strand Length + one per BAM) "
-                             "or set counts_format to matrix")
-    samples = [re.sub(r"\.bam$", "", os.path.basename(h.strip())) for h in header[6:]]
+    samples = _featurecounts_samples(header, p, n_comment)
     if not samples:
         raise InputError("featureCounts table has no sample (BAM) columns", file=str(p), row=n_comment + 1,
                          fix="re-run featureCounts with at least one BAM")
@@ -627,8 +632,7 @@ def peek_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str
         raise InputError("the file has no header and no data (only comments or blank lines)", file=str(p),
                          fix="re-export the count matrix: first line = 'gene<TAB>sample1<TAB>sample2...', one line per gene")
     if fmt == "featurecounts":
-        header = _split(body[0], "\t")
-        samples = [re.sub(r"\.bam$", "", os.path.basename(h.strip())) for h in header[6:]]
+        samples = _featurecounts_samples(_split(body[0], "\t"), p, n_comment)
         return samples, [_split(ln, "\t")[0] for ln in body[1:]], {}
     sep = _guess_sep(p, body[0])
     header = [h.strip() for h in _split(body[0], sep)]

@@ -145,7 +145,11 @@ def run(config: dict, *, config_name: str = "config", data_checks: bool = True) 
     check_reporting((config.get("report") or {}).get("reporting"), [r.get("cohort") for r in rows], problems)
     if data_checks and not any(e.file == sheet and e.column == "cohort" for e in problems.errors):
         for row in rows:
-            check_cohort_data(row, config, sheet=sheet, problems=problems)
+            try:
+                check_cohort_data(row, config, sheet=sheet, problems=problems)
+            except (KeyError, TypeError, AttributeError, ValueError):
+                if not problems:  # a malformed setting already reported above can break a data check
+                    raise
     if problems:
         problems.raise_if_any(header=HEADER.format(n=len(problems)))
     return rows

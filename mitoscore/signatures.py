@@ -214,13 +214,14 @@ def coverage(sig: Signature, available: Iterable[str]) -> dict:
             "fraction": (n - len(missing)) / n if n else 0.0, "missing": missing}
 
 
-def check_coverage(cov: dict, min_fraction: float, file: str | None = None) -> None:
+def check_coverage(cov: dict, min_fraction: float, file: str | None = None, cohort: str | None = None) -> None:
     """Raise :class:`InputError` when fewer than ``min_fraction`` of a signature's
-    genes are present in the cohort (``file`` = the counts file checked)."""
+    genes are present in the cohort (``file`` = the signature file checked, ``cohort``
+    named in the message)."""
     if cov["fraction"] + 1e-12 < min_fraction:
         miss = cov["missing"]
         raise InputError(
-            f"signature '{cov['signature']}': only {cov['n_present']}/{cov['n_genes']} genes "
+            (f"cohort '{cohort}': " if cohort else "") + f"signature '{cov['signature']}': only {cov['n_present']}/{cov['n_genes']} genes "
             f"({cov['fraction']:.1%}) are in the counts, below min_signature_coverage = "
             f"{min_fraction:.0%}; missing e.g. {miss[:5]}" + (" ..." if len(miss) > 5 else ""),
             file=file, value=cov["signature"],

@@ -474,6 +474,11 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
     covariates = list(dict.fromkeys(covariates))
     keep_columns = [c for c in keep_columns if c not in covariates]
     df = raw.reset_index(drop=True).copy()
+    from .inputs import MISSING_TOKENS
+    for c in df.columns:  # tables not read by read_clinical: the same missing-value tokens
+        if df[c].dtype == object:
+            s_ = df[c].map(lambda x: x.strip() if isinstance(x, str) else x)
+            df[c] = s_.where(~s_.isin(MISSING_TOKENS), np.nan)
     cols = list(df.columns)
     line = pd.Series(np.arange(len(df)) + 2 + int(raw.attrs.get("comment_lines", 0) or 0), index=df.index)
 
@@ -661,10 +666,12 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
     for c, lvl in (reference_levels or {}).items():
         if c not in covariates:
             near = suggest_column(c, covariates)
-            problems.add(InputError(f"{ctx.who}reference level given for '{c}', which is not a covariate or stratum "
-                                    f"(covariates: {', '.join(covariates) or 'none'})", file=src,
-                                    column="reference_levels", value=f"{c}={lvl}",
-                                    fix=f"use a covariate name in reference_levels" + (f" (did you mean '{near}'?)" if near else "")))
+            if near and near != c:  # a misspelt covariate name: its reference level would be lost
+                problems.add(InputError(f"{ctx.who}reference level given for '{c}', which is not a covariate or "
+                                        f"stratum (did you mean '{near}'?)", file=src, column="reference_levels",
+                                        value=f"{c}={lvl}", fix=ctx.set("reference_levels", f"{near}={lvl}")))
+            else:  # e.g. a covariate removed from the model: the level is unused
+                warn_list.append(f"reference level {c}={lvl} is unused ('{c}' is not a covariate or stratum)")
             continue
         if c not in covs:
             continue

@@ -22,7 +22,8 @@ from mitoscore.inputs import count_input_files
 # Pre-flight: config schema, cohort sheet, cross-references, signatures, reporting items
 # and (in the main process) every cohort's clinical table, codings, levels, units,
 # gene-id type and sample ids; all problems are reported together before any job runs.
-CONFIG_NAME = ", ".join(os.path.relpath(str(f)) for f in workflow.configfiles) or "config"
+CONFIG_NAME = ", ".join(os.path.relpath(str(f)) if not os.path.relpath(str(f)).startswith("..") else str(f)
+                        for f in workflow.configfiles) or "config"
 _rows = preflight.run(config, config_name=CONFIG_NAME, data_checks=workflow.is_main_process)
 validate(config, schema="../schemas/config.schema.yaml")  # passes after the pre-flight; fills defaults
 COHORT_SHEET = config["cohort_sheet"]
