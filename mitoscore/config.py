@@ -396,7 +396,7 @@ def schema_problems(instance: Any, schema: dict, *, file: str, what: str = "key"
                 near = nearest(str(k), allowed)
                 full = _dotted([*path, k])
                 if what == "column":
-                    out.append(InputError(f"unknown column '{k}'" + (f" (did you mean '{near}'?)" if near else ""),
+                    out.append(InputError("unknown column" + (f" (did you mean '{near}'?)" if near else ""),
                                           file=file, column=k,
                                           fix=(f"rename the header '{k}' to '{near}'" if near else
                                                f"remove the column or use one of the documented columns ({doc})")))

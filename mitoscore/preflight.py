@@ -119,7 +119,7 @@ def run(config: dict, *, config_name: str = "config", data_checks: bool = True) 
     for col in _sheet_header(sheet) if rows else []:
         if col and col not in known:
             near = nearest(col, known)
-            problems.add(InputError(f"unknown column '{col}'" + (f" (did you mean '{near}'?)" if near else ""),
+            problems.add(InputError("unknown column" + (f" (did you mean '{near}'?)" if near else ""),
                                     file=sheet, column=col,
                                     fix=(f"rename the header '{col}' to '{near}'" if near else
                                          "remove the column; the columns are listed in config/README.md")))

@@ -594,6 +594,64 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
                                       f"rows repeating an id with identical values collapsed: {_preview(d, 5)}"))
                 warn_list.append(f"{n0 - len(df)} identical duplicate row(s) collapsed ({_preview(d, 5)})")
 
+    # -- covariates, reference levels, reference arm, contrast levels (on every row with an id)
+    covs: dict[str, pd.Series] = {}
+    for c in covariates + keep_columns:
+        if c in missing_cols or c not in df.columns:
+            continue
+        s = df[c]
+        num = pd.to_numeric(s, errors="coerce")
+        covs[c] = num.astype(float) if ((num.notna() | s.isna()).all() and s.notna().any()) else s.astype(object)
+    for c, lvl in (reference_levels or {}).items():
+        if c not in covariates:
+            near = suggest_column(c, covariates)
+            if near and near != c:  # a misspelt covariate name: its reference level would be lost
+                problems.add(InputError(f"{ctx.who}reference level given for '{c}', which is not a covariate or "
+                                        f"stratum (did you mean '{near}'?)", file=src, column="reference_levels",
+                                        value=f"{c}={lvl}", fix=ctx.set("reference_levels", f"{near}={lvl}")))
+            else:  # e.g. a covariate removed from the model: the level is unused
+                warn_list.append(f"reference level {c}={lvl} is unused ('{c}' is not a covariate or stratum)")
+            continue
+        if c not in covs:
+            continue
+        s = covs[c]
+        if pd.api.types.is_float_dtype(s):
+            problems.add(InputError(f"{ctx.who}reference level '{lvl}' given for numeric covariate '{c}'", file=src,
+                                    column="reference_levels", value=f"{c}={lvl}",
+                                    fix=f"remove '{c}={lvl}' from reference_levels (a numeric covariate has no levels), "
+                                        f"or recode '{c}' into labels"))
+            continue
+        levels = sorted({str(v) for v in s.dropna()})
+        if str(lvl) not in levels:
+            near = suggest_column(str(lvl), levels)
+            problems.add(InputError(f"{ctx.who}reference level '{lvl}' of '{c}' does not exist; the levels are "
+                                    f"{_preview(levels, 12)}", file=src, column="reference_levels", value=f"{c}={lvl}",
+                                    fix=ctx.set("reference_levels", f"{c}={near or levels[0] if levels else '?'}")
+                                    + f", or recode the data (recode: {c}: {levels[0] if levels else 'X'}={lvl})"))
+    if treatment_column and treatment_column in df.columns and reference_arm:
+        arms = sorted({str(v) for v in df[treatment_column].dropna()})
+        if str(reference_arm) not in arms:
+            near = suggest_column(str(reference_arm), arms)
+            problems.add(InputError(f"{ctx.who}reference_arm '{reference_arm}' does not exist in {treatment_column}; the "
+                                    f"arms are {_preview(arms, 12)}", file=src, column="reference_arm",
+                                    value=reference_arm, fix=ctx.set("reference_arm", near or (arms[0] if arms else "?"))))
+    for c, lvls in (required_levels or {}).items():
+        if c == "response":
+            continue  # levels responder/refractory come from response_coding
+        values = df[treatment_column] if c == "treatment" and treatment_column in df.columns else (
+            df[c] if c in df.columns else None)
+        if values is None:
+            continue
+        present = sorted({str(v) for v in values.dropna()})
+        for lvl in lvls:
+            if str(lvl) not in present:
+                near = suggest_column(str(lvl), present)
+                problems.add(InputError(f"{ctx.who}DE contrast level '{lvl}' does not occur in column '{c}'; the levels "
+                                        f"are {_preview(present, 12)}", file=file, column=c, value=lvl,
+                                        fix=(f"use '{near}' in the contrast" if near else "correct the contrast's "
+                                             "test/reference") + " or restrict the contrast to other cohorts "
+                                             "(de.contrasts[].cohorts), or recode the column"))
+
     if lay is None or ids is None or any(lay[k] in missing_cols for k in LAYOUT_COLUMNS[lay["kind"]]):
         problems.raise_if_any()
         raise AssertionError("unreachable")  # pragma: no cover
@@ -654,64 +712,6 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
         with problems.check():
             resp = _parse_response(df[response_column], file=file, column=response_column, coding=response_coding,
                                    rows=line.tolist(), ctx=ctx)
-
-    # -- covariates, reference levels, reference arm, contrast levels (on every row with an id)
-    covs: dict[str, pd.Series] = {}
-    for c in covariates + keep_columns:
-        if c in missing_cols or c not in df.columns:
-            continue
-        s = df[c]
-        num = pd.to_numeric(s, errors="coerce")
-        covs[c] = num.astype(float) if ((num.notna() | s.isna()).all() and s.notna().any()) else s.astype(object)
-    for c, lvl in (reference_levels or {}).items():
-        if c not in covariates:
-            near = suggest_column(c, covariates)
-            if near and near != c:  # a misspelt covariate name: its reference level would be lost
-                problems.add(InputError(f"{ctx.who}reference level given for '{c}', which is not a covariate or "
-                                        f"stratum (did you mean '{near}'?)", file=src, column="reference_levels",
-                                        value=f"{c}={lvl}", fix=ctx.set("reference_levels", f"{near}={lvl}")))
-            else:  # e.g. a covariate removed from the model: the level is unused
-                warn_list.append(f"reference level {c}={lvl} is unused ('{c}' is not a covariate or stratum)")
-            continue
-        if c not in covs:
-            continue
-        s = covs[c]
-        if pd.api.types.is_float_dtype(s):
-            problems.add(InputError(f"{ctx.who}reference level '{lvl}' given for numeric covariate '{c}'", file=src,
-                                    column="reference_levels", value=f"{c}={lvl}",
-                                    fix=f"remove '{c}={lvl}' from reference_levels (a numeric covariate has no levels), "
-                                        f"or recode '{c}' into labels"))
-            continue
-        levels = sorted({str(v) for v in s.dropna()})
-        if str(lvl) not in levels:
-            near = suggest_column(str(lvl), levels)
-            problems.add(InputError(f"{ctx.who}reference level '{lvl}' of '{c}' does not exist; the levels are "
-                                    f"{_preview(levels, 12)}", file=src, column="reference_levels", value=f"{c}={lvl}",
-                                    fix=ctx.set("reference_levels", f"{c}={near or levels[0] if levels else '?'}")
-                                    + f", or recode the data (recode: {c}: {levels[0] if levels else 'X'}={lvl})"))
-    if treatment_column and treatment_column in df.columns and reference_arm:
-        arms = sorted({str(v) for v in df[treatment_column].dropna()})
-        if str(reference_arm) not in arms:
-            near = suggest_column(str(reference_arm), arms)
-            problems.add(InputError(f"{ctx.who}reference_arm '{reference_arm}' does not exist in {treatment_column}; the "
-                                    f"arms are {_preview(arms, 12)}", file=src, column="reference_arm",
-                                    value=reference_arm, fix=ctx.set("reference_arm", near or (arms[0] if arms else "?"))))
-    for c, lvls in (required_levels or {}).items():
-        if c == "response":
-            continue  # levels responder/refractory come from response_coding
-        values = df[treatment_column] if c == "treatment" and treatment_column in df.columns else (
-            df[c] if c in df.columns else None)
-        if values is None:
-            continue
-        present = sorted({str(v) for v in values.dropna()})
-        for lvl in lvls:
-            if str(lvl) not in present:
-                near = suggest_column(str(lvl), present)
-                problems.add(InputError(f"{ctx.who}DE contrast level '{lvl}' does not occur in column '{c}'; the levels "
-                                        f"are {_preview(present, 12)}", file=file, column=c, value=lvl,
-                                        fix=(f"use '{near}' in the contrast" if near else "correct the contrast's "
-                                             "test/reference") + " or restrict the contrast to other cohorts "
-                                             "(de.contrasts[].cohorts), or recode the column"))
 
     if problems:
         problems.raise_if_any()

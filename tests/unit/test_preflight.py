@@ -56,7 +56,7 @@ def test_every_problem_is_listed_in_one_pass(tmp_path):
         preflight.run(cfg, config_name="study.yaml")
     msg = str(e.value)
     expected = [
-        "study.yaml: key 'cutpoint.rule'", "unknown column 'time_col'", "'month' is not allowed",
+        "study.yaml: key 'cutpoint.rule'", "column 'time_col': unknown column", "'month' is not allowed",
         "cohort 'B': gene_ids is 'symbol' but the count ids look like ensembl",
         "cohort 'B': reference level 'FEMALE' of 'sex' does not exist",
         "cohort 'C': the longest follow-up", "cohort 'D': unrecognised event value",
