@@ -60,6 +60,18 @@ def clinical_for_row(raw: pd.DataFrame, row: dict, *, file: str, sheet: str | No
                 fix="restrict the contrast to the cohorts that have the column (de.contrasts[].cohorts in the config), "
                     f"or map a column to '{col}' with rename in {sheet or 'the cohort sheet'}"))
             levels.pop(col, None)
+    covs = [v for con in contrasts if isinstance(con, dict) for v in con.get("covariates", []) or []
+            if v in keep]
+    for v in dict.fromkeys(covs):
+        if v not in present_columns(raw, row, [v]):
+            from .validate import suggest_column
+            near = suggest_column(v, raw.columns)
+            names = [c.get("name") for c in contrasts if v in (c.get("covariates") or [])]
+            problems.add(InputError(
+                f"cohort '{row.get('cohort')}': DE contrast {', '.join(map(repr, names))} adjusts for '{v}', which the "
+                "clinical table lacks" + (f" (did you mean '{near}'?)" if near else ""), file=file, column=v,
+                fix=f"map a column to '{v}' with rename in {sheet or 'the cohort sheet'}, or restrict the contrast to "
+                    "the cohorts that have it (de.contrasts[].cohorts)"))
     res = None
     with problems.check():
         res = validate.standardise(raw, file=file, sheet=sheet, keep_columns=present_columns(raw, row, keep),

@@ -82,8 +82,14 @@ def _open_text(path: Path, encoding: str = "utf-8"):
         import bz2
         return bz2.open(path, "rt", encoding=encoding, newline="")
     if name.endswith(".xz"):
-        import lzma
         return lzma.open(path, "rt", encoding=encoding, newline="")
+    if name.endswith(".zip"):
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise InputError(f"the zip archive holds {len(members)} files; expected exactly one table", file=str(path),
+                             fix="unzip it and point to the table itself")
+        return io.TextIOWrapper(zf.open(members[0]), encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")
 
 
@@ -92,6 +98,7 @@ def _open_text(path: Path, encoding: str = "utf-8"):
 READ_ERRORS: tuple[type[BaseException], ...] = (
     OSError, EOFError, zlib.error, lzma.LZMAError, UnicodeError, ValueError, csv.Error, zipfile.BadZipFile,
     pd.errors.ParserError, pd.errors.EmptyDataError, KeyError, IndexError, TypeError, MemoryError,
+    ImportError,  # e.g. an old .xls needs xlrd, which is not installed
 )
 
 
@@ -758,7 +765,9 @@ def read_clinical(path: str | os.PathLike, *, encoding: str = "auto", sheet: str
         raise InputError(f"rows have different numbers of fields ({e})", file=str(p),
                          row=int(m.group(1)) + n_comment if m else None,
                          fix="quote cells that contain the separator, or save the table as TSV") from e
+    header = [h.strip() for h in _split(first, sep)]
     df = _clean_table(df, p)
     df.attrs["encoding"] = used
     df.attrs["comment_lines"] = n_comment
+    df.attrs["duplicate_columns"] = sorted({h for h in header if h and header.count(h) > 1})
     return df

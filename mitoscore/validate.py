@@ -513,6 +513,13 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
     roles += [(c, "covariate") for c in covariates]
     roles += [(treatment_column, "treatment")] if treatment_column else []
     roles += [(response_column, "response")] if response_column else []
+    dup_header = set(raw.attrs.get("duplicate_columns") or [])
+    for col, role in roles:
+        if col in dup_header:  # pandas renamed the repeats 'x.1', 'x.2': which one is meant?
+            problems.add(InputError(f"{ctx.who}the header has several columns named '{col}' ({role} column)",
+                                    file=file, column=col,
+                                    fix="give every column of the clinical table a unique name (delete or rename the "
+                                        "repeats)"))
     missing_cols = set()
     for col, role in roles:
         if col in cols:
@@ -663,10 +670,13 @@ def standardise(raw: pd.DataFrame, *, file: str, id_column: str = "sample_id", t
         bad = t.isna() & t_raw.notna()
         if bad.any():
             pos = int(np.flatnonzero(bad.to_numpy())[0])
-            problems.add(InputError(f"{ctx.who}non-numeric survival time ({int(bad.sum())} row(s))", file=file,
+            decimal_comma = bool(re.fullmatch(r"-?\d+,\d+", str(t_raw.iloc[pos]).strip()))
+            problems.add(InputError(f"{ctx.who}non-numeric survival time ({int(bad.sum())} row(s))"
+                                    + (" (a decimal comma?)" if decimal_comma else ""), file=file,
                                     column=col, row=int(line.iloc[pos]), value=t_raw.iloc[pos],
-                                    fix="survival times must be numbers; leave unknown times empty (they are "
-                                        "excluded and counted)"))
+                                    fix=("save the table with '.' as decimal separator (12.5, not 12,5)" if decimal_comma
+                                         else "survival times must be numbers; leave unknown times empty (they are "
+                                              "excluded and counted)")))
         return t
 
     reasons = pd.Series("", index=df.index, dtype=object)

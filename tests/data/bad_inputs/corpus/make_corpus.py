@@ -98,7 +98,7 @@ def main() -> None:
     (HERE / "reporting_unknown_key.yaml").write_text("study:\n  marker: MitoScore\n  desing: retrospective\n")
 
     # ---- counts
-    raw = gzip.compress(base.encode())
+    raw = gzip.compress(base.encode(), mtime=0)
     (HERE / "counts_truncated.tsv.gz").write_bytes(raw[: len(raw) // 2])
     (HERE / "counts_not_gzip.tsv.gz").write_bytes(base.encode())
     (HERE / "counts_empty.tsv").write_bytes(b"")
@@ -146,7 +146,7 @@ def main() -> None:
 
     # ---- clinical
     text = (HERE / "base_clinical.tsv").read_text()
-    (HERE / "clinical_truncated.tsv.gz").write_bytes(gzip.compress(text.encode())[:200])
+    (HERE / "clinical_truncated.tsv.gz").write_bytes(gzip.compress(text.encode(), mtime=0)[:200])
     (HERE / "clinical_corrupt.xlsx").write_bytes(b"PK\x03\x04 this is not a real xlsx archive")
     tsv(k.rename(columns={"os_months": "OS_month"}), "clinical_misspelled.tsv")
     x = k.astype(object)
@@ -190,6 +190,15 @@ def main() -> None:
     meta = "\n".join(["#" + "\t".join(cb.columns), "#" + "\t".join(cb.columns), "#" + "\t".join(["STRING"] * cb.shape[1]),
                       "#" + "\t".join(["1"] * cb.shape[1])])
     (HERE / "clinical_cbioportal.txt").write_text(meta + "\n" + cb.to_csv(sep="\t", index=False, lineterminator="\n"))
+    x = k.astype(object)
+    x["os_months"] = [f"{v:.2f}".replace(".", ",") for v in k.os_months]
+    tsv(x, "clinical_decimal_comma.tsv")
+    (HERE / "clinical_dup_header.tsv").write_text(text.replace("\tage\t", "\tage\t", 1).replace(
+        "\tresponse\n", "\tage\n", 1))
+    import zipfile
+    with zipfile.ZipFile(HERE / "counts_zip.tsv.zip", "w") as zf:
+        info = zipfile.ZipInfo("counts.tsv", date_time=(2026, 1, 1, 0, 0, 0))
+        zf.writestr(info, base)
     (HERE / "clinical_dir").mkdir(exist_ok=True)
     (HERE / "clinical_dir" / "README.txt").write_text("a folder given as the clinical table\n")
 
