@@ -179,6 +179,9 @@ def report_inputs(wildcards):
     files["cohort_files"] = per
     files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
                                              if DERIVATION["enabled"] else [])
+    # files the report job reads itself (displayed and checksummed in its appendix)
+    files["cohort_sheet"] = COHORT_SHEET
+    files["config_files"] = sorted({os.path.relpath(str(f)) for f in workflow.configfiles})
     reporting = config["report"]["reporting"]
     if reporting and Path(reporting).exists():
         files["reporting"] = reporting
