@@ -557,10 +557,10 @@ def count_input_files(path: str | os.PathLike, *, fmt: str = "auto",
 
     Returns ``{"counts": [files], "sample_sheet": [sheet]}`` (``sample_sheet`` only for GDC
     inputs with a sheet). A plain matrix/Parquet/featureCounts file is its own list; a GDC
-    folder or sample sheet resolves to the STAR files the sheet lists (found recursively under
-    the folder) or, without a sheet, to every STAR file under the folder. Paths keep the
-    form of ``path`` (relative stays relative). Never raises for a missing path: the
-    pre-flight checks report it.
+    folder or sample sheet resolves to every STAR file found recursively under the folder
+    (the reader checks them against the sheet: a file the sheet does not list, or a sheet row
+    without its file, stops the run). Paths keep the form of ``path`` (relative stays
+    relative). Never raises for a missing path: the pre-flight checks report it.
     """
     p = Path(path)
     if not p.exists():
@@ -575,16 +575,10 @@ def count_input_files(path: str | os.PathLike, *, fmt: str = "auto",
     single_file, root, sheet = _gdc_layout(p, sample_sheet)
     if single_file:
         return {"counts": [str(p)], **({"sample_sheet": [str(sheet)]} if sheet else {})}
-    found = sorted(root.rglob("*" + GDC_SUFFIX))
-    if sheet is None:
-        return {"counts": [str(f) for f in found]}
-    by_name = {f.name: f for f in found}
-    try:
-        wanted = list(read_gdc_sample_sheet(sheet))
-    except InputError:
-        wanted = list(by_name)  # the pre-flight checks report the broken sheet
-    files = [str(by_name[n]) for n in wanted if n in by_name]
-    return {"counts": files, "sample_sheet": [str(sheet)]}
+    # every STAR file under the folder: the reader refuses files the sheet does not list
+    # (and sheet rows without a file), so all of them are read and are inputs
+    found = [str(f) for f in sorted(root.rglob("*" + GDC_SUFFIX))]
+    return {"counts": found, **({"sample_sheet": [str(sheet)]} if sheet is not None else {})}
 
 
 def peek_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str | os.PathLike | None = None,
@@ -609,11 +603,17 @@ def peek_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str
             mapping = read_gdc_sample_sheet(sheet, id_column=gdc_id_column)
             names = {f.name for f in files}
             missing = [f for f in mapping if f not in names]
-            if missing:
-                raise InputError(f"{len(missing)} file(s) of the sample sheet not found under {root}: "
-                                 f"{_preview(missing, 5)}", file=str(sheet), column="File Name",
+            extra = sorted(n for n in names if n not in mapping)
+            if missing or extra:
+                msg = []
+                if missing:
+                    msg.append(f"{len(missing)} file(s) of the sample sheet not found under {root}: "
+                               f"{_preview(missing, 5)}")
+                if extra:
+                    msg.append(f"{len(extra)} count file(s) not in the sample sheet: {_preview(extra, 5)}")
+                raise InputError("; ".join(msg), file=str(sheet), column="File Name",
                                  fix="download the sample sheet and the files from the same GDC cart, "
-                                     "or delete the rows of files you do not have")
+                                     "or delete the rows/files that do not belong to this cohort")
             samples = list(mapping.values())
         else:
             samples = [f.name[: -len(GDC_SUFFIX)] for f in files]

@@ -140,6 +140,7 @@ def main() -> None:
     miss.loc[5, "File Name"] = "deadbeef-0000-4000-a000-000000000000" + SUFFIX
     miss.to_csv(HERE / "gdc_sheet_missing_file.tsv", sep="\t", index=False)
     sheet.rename(columns={"Sample ID": "SampleID"}).to_csv(HERE / "gdc_sheet_bad_column.tsv", sep="\t", index=False)
+    sheet.iloc[:5].to_csv(HERE / "gdc_sheet_short.tsv", sep="\t", index=False)  # one downloaded file unlisted
     (HERE / "no_star_files").mkdir(exist_ok=True)
     (HERE / "no_star_files" / "README.txt").write_text("a folder without STAR count files\n")
     tsv(k.iloc[:6], "gdc_clinical.tsv")
