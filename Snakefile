@@ -5,7 +5,13 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The bundled demo configuration is read only when no --configfile is given: a user's
+# config is never merged over the demo's (which would inherit its derivation, contrasts
+# and SYNTHETIC reporting text). Omitted keys take the schema defaults
+# (workflow/schemas/config.schema.yaml). Start a real study from config/templates/.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"

@@ -72,7 +72,7 @@ def score_cohort(expr: pd.DataFrame, sigs: dict[str, signatures.Signature], *, a
         cov_rows.append({"signature": name, "kind": "weighted_sum" if sig.weights else "ssgsea",
                          "n_genes": cov["n_genes"], "n_present": cov["n_present"],
                          "fraction": cov["fraction"], "missing": ",".join(cov["missing"][:100])})
-        signatures.check_coverage(cov, min_coverage, file=signature_files.get(name, name))
+        signatures.check_coverage(cov, min_coverage, file=signature_files.get(name, name), cohort=cohort)
         if sig.weights:
             weighted[name] = {g: w for g, w in sig.weights.items() if g in expr.index}
         else:

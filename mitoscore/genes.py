@@ -15,10 +15,13 @@ Rules (:func:`harmonise`):
   (``alias_conflict``, dropped): the official-symbol row wins, because a matrix that
   has both names (e.g. ``KARS`` and ``KARS1``) measured two different features.
 * ``ensembl``: version suffixes (``ENSG00000141510.17``) and GENCODE ``_PAR_Y``
-  tags are removed; an id linked to several NCBI genes is resolved to the single
-  protein-coding one if there is exactly one, else ``ambiguous_ensembl``. Ids unknown
-  to NCBI fall back to the ``gene_name`` column of GDC STAR files when available
-  (``counts.attrs["gene_names"]``).
+  tags are removed; an id linked to several NCBI genes is resolved with the file's own
+  ``gene_name`` when the counts carry one (GDC STAR files, ``counts.attrs["gene_names"]``)
+  and that name (or the current symbol it is an alias of) is one of the candidate genes
+  (``ensembl_gene_name``: e.g. ENSG00000100197 -> CYP2D6, not the LOC copies of the
+  CYP2D6 locus; ENSG00000213809 -> KLRK1, not the KLRC4-KLRK1 read-through); otherwise
+  to the single protein-coding candidate if there is exactly one, else
+  ``ambiguous_ensembl``. Ids unknown to NCBI fall back to the ``gene_name`` too.
 * ``entrez``: integer ids (``7157`` or ``7157.0``).
 * ``as_is``: ids kept unchanged (custom ids, other organisms); no annotation needed.
 * ``auto``: Ensembl if most ids look like ``ENS...G0000...``, Entrez if most are
@@ -47,8 +50,8 @@ import pandas as pd
 from .errors import InputError
 
 DEFAULT_ANNOTATION_DIR = Path(__file__).resolve().parents[1] / "resources" / "annotation"
-STATUSES = ("exact", "alias", "ensembl", "entrez", "ambiguous_alias", "ambiguous_ensembl", "alias_conflict",
-            "unmapped", "excel_mangled", "duplicate_merged")
+STATUSES = ("exact", "alias", "ensembl", "ensembl_gene_name", "entrez", "ambiguous_alias", "ambiguous_ensembl",
+            "alias_conflict", "unmapped", "excel_mangled", "duplicate_merged")
 GENE_MAP_COLUMNS = ["input_id", "symbol", "status"]
 
 _MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
@@ -114,8 +117,18 @@ def _load(path_dir: str) -> GeneAnnotation:
             raise InputError("gene annotation file missing", file=str(f),
                              fix="restore resources/annotation/ from the repository or run "
                                  "resources/annotation/make_annotation.py")
-    genes = pd.read_csv(gf, sep="\t", dtype=str, keep_default_na=False)
-    aliases = pd.read_csv(af, sep="\t", dtype=str, keep_default_na=False)
+    from .inputs import reading
+
+    fix = "restore resources/annotation/ from the repository (git checkout resources/annotation)"
+    with reading(gf, "gene annotation", fix=fix):
+        genes = pd.read_csv(gf, sep="\t", dtype=str, keep_default_na=False)
+    with reading(af, "gene alias table", fix=fix):
+        aliases = pd.read_csv(af, sep="\t", dtype=str, keep_default_na=False)
+    for f, df, need in ((gf, genes, ("entrez_id", "symbol", "gene_type", "ensembl_ids")),
+                        (af, aliases, ("alias", "entrez_id"))):
+        miss = [c for c in need if c not in df.columns]
+        if miss:
+            raise InputError(f"gene annotation lacks column(s) {miss}", file=str(f), fix=fix)
     return GeneAnnotation(genes=genes, aliases=aliases, source=str(d))
 
 
@@ -208,6 +221,12 @@ def _map_ensembl(x: str, ann: GeneAnnotation, gene_names: dict | None) -> tuple[
         syms = sorted({ann.entrez_to_symbol[e] for e in eids})
         if len(syms) == 1:
             return syms[0], "ensembl"
+        name = gene_names.get(x) if gene_names else None
+        if isinstance(name, str) and name.strip():
+            name = name.strip()
+            by_name = name if name in syms else _map_symbol(name, ann)[0]
+            if by_name in syms:
+                return by_name, "ensembl_gene_name"
         pc = sorted({ann.entrez_to_symbol[e] for e in eids if ann.gene_type.get(e) == "protein-coding"})
         if len(pc) == 1:
             return pc[0], "ensembl"
@@ -231,8 +250,8 @@ def _map_entrez(x: str, ann: GeneAnnotation) -> tuple[str | None, str]:
 
 
 def harmonise(counts: pd.DataFrame, gene_ids: str, annotation: GeneAnnotation | None = None, *,
-              file: str | None = None, duplicate_rule: str = "sum", excel_mangled: str = "error"
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+              file: str | None = None, duplicate_rule: str = "sum", excel_mangled: str = "error",
+              sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Map the row ids of ``counts`` to current official symbols.
 
     Returns ``(counts_by_symbol, gene_map)``: counts indexed by symbol (index name
@@ -300,9 +319,11 @@ def harmonise(counts: pd.DataFrame, gene_ids: str, annotation: GeneAnnotation | 
     out.index = pd.Index(out.index, name="gene")
     out.columns = counts.columns
     if not len(out):
-        raise InputError(f"no gene id could be mapped as '{gene_ids}' (first ids: {', '.join(ids[:5])})", file=file,
-                         column="gene_ids", fix="set gene_ids in config/cohorts.tsv to the id type of the first column "
-                                                "(symbol, ensembl, entrez) or as_is")
+        detected = detect_gene_id_type(ids)
+        raise InputError(f"no gene id could be mapped as '{gene_ids}' (first ids: {', '.join(ids[:5])}; they look "
+                         f"like {detected} ids)", file=file, column="gene_ids",
+                         fix=f"set gene_ids: {detected if detected != gene_ids else 'as_is'} for this cohort in "
+                             f"{sheet or 'the cohort sheet'} (symbol, ensembl, entrez, auto, or as_is for custom ids)")
     out.attrs = {k: v for k, v in counts.attrs.items() if k != "gene_names"}
     out.attrs["gene_ids"] = gene_ids
     return out, gene_map
@@ -319,3 +340,28 @@ def resolve_symbols(symbols, annotation: GeneAnnotation | None = None) -> dict[s
         x = str(s).strip()
         out[s] = _map_symbol(x, ann)[0]
     return out
+
+
+def check_gene_id_type(ids, declared: str, *, file: str | None = None, cohort: str | None = None,
+                       sheet: str | None = None) -> None:
+    """Raise :class:`InputError` when the declared ``gene_ids`` type contradicts the look of
+    the ids (e.g. ``symbol`` declared for ``ENSG...`` ids, ``ensembl`` for symbols), as judged
+    by :func:`detect_gene_id_type` on a sample of them. ``auto`` and ``as_is`` always pass."""
+    if declared in ("auto", "as_is"):
+        return
+    sample = [str(i).strip() for i in ids if str(i).strip()]
+    sample = [i for i in sample if not i.startswith("__") and not i.startswith("N_")]
+    if not sample:
+        return
+    detected = detect_gene_id_type(sample)
+    if detected == declared:
+        return
+    if declared == "symbol" and detected == "entrez":
+        pass  # numeric-looking symbols are rare but legal; entrez ids are integers: refuse below
+    elif declared == "entrez" and detected == "symbol" and sum(bool(_INT_RE.match(i)) for i in sample) > 0:
+        return
+    who = f"cohort '{cohort}': " if cohort else ""
+    raise InputError(f"{who}gene_ids is '{declared}' but the count ids look like {detected} ids "
+                     f"(e.g. {', '.join(sample[:3])})", file=file, column="gene_ids", value=declared,
+                     fix=f"set gene_ids: {detected} for cohort '{cohort or '?'}' in {sheet or 'the cohort sheet'} "
+                         "(or as_is for custom ids, which signatures must then use)")

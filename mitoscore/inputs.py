@@ -31,11 +31,15 @@ with whitespace stripped and the usual missing-value tokens turned into NaN.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
+import lzma
 import os
 import re
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -78,9 +82,50 @@ def _open_text(path: Path, encoding: str = "utf-8"):
         import bz2
         return bz2.open(path, "rt", encoding=encoding, newline="")
     if name.endswith(".xz"):
-        import lzma
         return lzma.open(path, "rt", encoding=encoding, newline="")
+    if name.endswith(".zip"):
+        zf = zipfile.ZipFile(path)
+        members = [m for m in zf.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise InputError(f"the zip archive holds {len(members)} files; expected exactly one table", file=str(path),
+                             fix="unzip it and point to the table itself")
+        return io.TextIOWrapper(zf.open(members[0]), encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")
+
+
+#: Exceptions a reader may raise on a damaged, truncated or mis-typed file; :func:`reading`
+#: turns each into an :class:`InputError` naming the file.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, zlib.error, lzma.LZMAError, UnicodeError, ValueError, csv.Error, zipfile.BadZipFile,
+    pd.errors.ParserError, pd.errors.EmptyDataError, KeyError, IndexError, TypeError, MemoryError,
+    ImportError,  # e.g. an old .xls needs xlrd, which is not installed
+)
+
+
+@contextlib.contextmanager
+def reading(path, what: str = "file", fix: str | None = None):
+    """Context manager of every reader: a parse or decompression failure (truncated ``.gz``,
+    corrupt ``.xlsx``/Parquet, ragged rows, a directory where a file was expected, bad
+    encoding ...) becomes an :class:`InputError` naming the file, what was being read
+    and the fix. ``InputError`` itself passes through unchanged."""
+    try:
+        yield
+    except InputError:
+        raise
+    except READ_ERRORS as e:
+        name = str(path)
+        if isinstance(e, IsADirectoryError) or Path(name).is_dir():
+            raise InputError(f"expected a {what} but this is a directory", file=name,
+                             fix="point to the file itself (a GDC download folder is given as counts with "
+                                 "counts_format: gdc_star)") from e
+        if isinstance(e, (EOFError, zlib.error, lzma.LZMAError)) or "compressed" in str(e).lower() \
+                or "gzip" in str(e).lower() or isinstance(e, zipfile.BadZipFile):
+            problem = f"cannot decompress the {what}: the file is truncated or corrupt ({type(e).__name__}: {e})"
+            default_fix = "re-download or re-export the file (an interrupted transfer leaves a truncated archive)"
+        else:
+            problem = f"cannot read the {what} ({type(e).__name__}: {e})"
+            default_fix = "check the file is complete and in the expected format (re-export or re-download it)"
+        raise InputError(problem, file=name, fix=fix or default_fix) from e
 
 
 def _head_lines(path: Path, n: int = 50, encoding: str = "utf-8") -> list[str]:
@@ -88,17 +133,17 @@ def _head_lines(path: Path, n: int = 50, encoding: str = "utf-8") -> list[str]:
     for enc in (encoding, "latin-1"):
         out: list[str] = []
         try:
-            with _open_text(path, encoding=enc) as fh:
-                for line in fh:
-                    out.append(line.rstrip("\r\n"))
-                    if len(out) >= n:
-                        break
+            with reading(path):
+                with _open_text(path, encoding=enc) as fh:
+                    for line in fh:
+                        out.append(line.rstrip("\r\n"))
+                        if len(out) >= n:
+                            break
             return out
-        except UnicodeDecodeError:
-            continue
-        except (OSError, EOFError) as e:
-            raise InputError(f"cannot read the file ({e})", file=str(path),
-                             fix="check the file is complete and not corrupted (re-download it)") from e
+        except InputError as e:
+            if isinstance(e.__cause__, UnicodeDecodeError) and enc != "latin-1":
+                continue
+            raise
     return out
 
 
@@ -124,7 +169,8 @@ def _split(line: str, sep: str) -> list[str]:
 def _require_file(path: Path) -> None:
     if not path.exists():
         raise InputError("file not found", file=str(path),
-                         fix="check the path in config/cohorts.tsv (relative paths are relative to the workflow directory)")
+                         fix="check the path in the cohort sheet (relative paths are relative to the directory "
+                             "Snakemake runs in)")
 
 
 def _check_empty(path: Path) -> None:
@@ -162,7 +208,7 @@ def detect_counts_format(path: str | os.PathLike) -> str:
 
 def read_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str | os.PathLike | None = None,
                 gdc_column: str = "unstranded", round_estimated: bool = False,
-                gdc_id_column: str = "Sample ID") -> pd.DataFrame:
+                gdc_id_column: str = "Sample ID", files: list[str | os.PathLike] | None = None) -> pd.DataFrame:
     """Read a raw count matrix -> genes x samples ``int64`` DataFrame (index name ``"gene"``).
 
     Parameters
@@ -174,6 +220,9 @@ def read_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str
     gdc_column : count column of the GDC STAR files.
     round_estimated : round non-integer estimated counts half-to-even instead of refusing.
     gdc_id_column : sample-sheet column used as sample id (``Sample ID`` or ``Case ID``).
+    files : GDC only: the STAR files to read (as resolved by :func:`count_input_files` when the
+        workflow was planned, so that exactly the rule's declared inputs are read); default:
+        found recursively under the folder.
 
     ``df.attrs`` records ``source_format`` and, for rounded inputs, ``rounded``
     (number of values changed) and ``max_rounding`` (largest absolute change);
@@ -192,7 +241,7 @@ def read_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str
         df = _read_featurecounts(p)
     elif fmt == "gdc_star":
         return _read_gdc_star(p, sample_sheet=sample_sheet, column=gdc_column,
-                              round_estimated=round_estimated, id_column=gdc_id_column)
+                              round_estimated=round_estimated, id_column=gdc_id_column, files=files)
     else:
         raise InputError(f"unknown counts format {fmt!r}", file=str(p),
                          fix="use one of auto, matrix, parquet, featurecounts, gdc_star")
@@ -241,10 +290,14 @@ def _read_matrix(p: Path) -> pd.DataFrame:
                              "use a .tsv (tab) or .csv (comma) file")
     _dup_samples_error(header[1:], str(p))
     try:
-        df = pd.read_csv(p, sep=sep, header=None, skiprows=n_comment + 1, dtype={0: str},
-                         skip_blank_lines=True, na_values={j: _COUNT_NA for j in range(1, len(header))},
-                         keep_default_na=False, engine="c", low_memory=False)
-    except pd.errors.ParserError as e:
+        with reading(p, "count matrix"):
+            df = pd.read_csv(p, sep=sep, header=None, skiprows=n_comment + 1, dtype={0: str},
+                             skip_blank_lines=True, na_values={j: _COUNT_NA for j in range(1, len(header))},
+                             keep_default_na=False, engine="c", low_memory=False)
+    except InputError as err:
+        e = err.__cause__
+        if not isinstance(e, pd.errors.ParserError):
+            raise
         m = re.search(r"line (\d+)", str(e))
         row = int(m.group(1)) if m else None  # pandas counts skipped lines too
         raise InputError(f"rows have different numbers of fields ({e})", file=str(p), row=row,
@@ -276,23 +329,29 @@ def _read_parquet(p: Path) -> pd.DataFrame:
     return df
 
 
+def _featurecounts_samples(header: list[str], p: Path, n_comment: int) -> list[str]:
+    """Sample names (BAM basenames) of a featureCounts header; a wrong header raises."""
+    if header[:6] != list(FEATURECOUNTS_ANNOT):
+        raise InputError(f"not a featureCounts table: header starts {header[:6]}", file=str(p), row=n_comment + 1,
+                         fix="pass the main featureCounts output (columns Geneid Chr Start End Strand Length + one per BAM) "
+                             "or set counts_format to matrix")
+    return [re.sub(r"\.bam$", "", os.path.basename(h.strip())) for h in header[6:]]
+
+
 def _read_featurecounts(p: Path) -> pd.DataFrame:
     lines = _head_lines(p, 5)
     n_comment = _n_comment_lines(lines)
     if n_comment >= len(lines):
         raise InputError("no header line found", file=str(p), fix="pass the featureCounts output table, not its .summary")
     header = _split(lines[n_comment], "\t")
-    if header[:6] != list(FEATURECOUNTS_ANNOT):
-        raise InputError(f"not a featureCounts table: header starts {header[:6]}", file=str(p), row=n_comment + 1,
-                         fix="pass the main featureCounts output (columns Geneid Chr Start End Strand Length + one per BAM) "
-                             "or set counts_format to matrix")
-    samples = [re.sub(r"\.bam$", "", os.path.basename(h.strip())) for h in header[6:]]
+    samples = _featurecounts_samples(header, p, n_comment)
     if not samples:
         raise InputError("featureCounts table has no sample (BAM) columns", file=str(p), row=n_comment + 1,
                          fix="re-run featureCounts with at least one BAM")
     _dup_samples_error(samples, str(p))
-    df = pd.read_csv(p, sep="\t", header=None, skiprows=n_comment + 1, dtype={0: str}, low_memory=False,
-                     keep_default_na=False, na_values={j: _COUNT_NA for j in range(6, len(header))})
+    with reading(p, "featureCounts table"):
+        df = pd.read_csv(p, sep="\t", header=None, skiprows=n_comment + 1, dtype={0: str}, low_memory=False,
+                         keep_default_na=False, na_values={j: _COUNT_NA for j in range(6, len(header))})
     if df.shape[1] != len(header):
         raise InputError(f"header has {len(header)} fields but rows have {df.shape[1]}", file=str(p),
                          row=n_comment + 1, fix="the file looks truncated or edited; re-run featureCounts")
@@ -366,7 +425,8 @@ def read_gdc_sample_sheet(path: str | os.PathLike, *, id_column: str = "Sample I
     p = Path(path)
     _require_file(p)
     _check_empty(p)
-    sheet = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
+    with reading(p, "GDC sample sheet", fix="download the sample sheet again from the GDC cart (a TSV file)"):
+        sheet = pd.read_csv(p, sep="\t", dtype=str, keep_default_na=False)
     sheet.columns = [c.strip() for c in sheet.columns]
     for col in ("File Name", id_column):
         if col not in sheet.columns:
@@ -409,22 +469,34 @@ def _read_one_gdc(path: Path, column: str) -> tuple[pd.Series, pd.Series]:
         raise InputError(f"not a GDC augmented STAR gene-count file (header {header[:4]})", file=str(path),
                          row=n_comment + 1,
                          fix=f"expected header {' '.join(GDC_HEADER)}; download 'STAR - Counts' files from the GDC")
-    df = pd.read_csv(path, sep="\t", skiprows=n_comment, dtype={"gene_id": str, "gene_name": str},
-                     usecols=["gene_id", "gene_name", column], keep_default_na=False, na_values=[""])
+    with reading(path, "GDC STAR gene-count file", fix="re-download this file from the GDC (gdc-client download)"):
+        df = pd.read_csv(path, sep="\t", skiprows=n_comment, dtype={"gene_id": str, "gene_name": str},
+                         usecols=["gene_id", "gene_name", column], keep_default_na=False, na_values=[""])
     df = df[~df["gene_id"].str.startswith("N_")]
     return (pd.Series(df[column].to_numpy(), index=df["gene_id"].to_numpy()),
             pd.Series(df["gene_name"].to_numpy(), index=df["gene_id"].to_numpy()))
 
 
-def _read_gdc_star(p: Path, *, sample_sheet, column: str, round_estimated: bool, id_column: str) -> pd.DataFrame:
-    if column not in GDC_COUNT_COLUMNS:
-        raise InputError(f"gdc_column {column!r} is not a raw-count column", file=str(p), column=column,
-                         fix=f"use one of {', '.join(GDC_COUNT_COLUMNS)} (tpm/fpkm columns are not counts)")
+def _gdc_layout(p: Path, sample_sheet) -> tuple[bool, Path, Path | None]:
+    """(single_file, search root, sample sheet) of a GDC counts path."""
     single_file = p.is_file() and p.name.endswith(GDC_SUFFIX)
     if p.is_file() and not single_file and sample_sheet is None:
         sample_sheet = p  # path is the sample sheet itself
     root = p if p.is_dir() else p.parent
-    if single_file:
+    return single_file, root, (Path(sample_sheet) if sample_sheet is not None else None)
+
+
+def _read_gdc_star(p: Path, *, sample_sheet, column: str, round_estimated: bool, id_column: str,
+                   files=None) -> pd.DataFrame:
+    if column not in GDC_COUNT_COLUMNS:
+        raise InputError(f"gdc_column {column!r} is not a raw-count column", file=str(p), column=column,
+                         fix=f"use one of {', '.join(GDC_COUNT_COLUMNS)} (tpm/fpkm columns are not counts)")
+    single_file, root, sample_sheet = _gdc_layout(p, sample_sheet)
+    if files is not None:
+        files = [Path(f) for f in files]
+        for f in files:
+            _require_file(f)
+    elif single_file:
         files = [p]
     else:
         files = sorted(root.rglob("*" + GDC_SUFFIX))
@@ -478,6 +550,104 @@ def _read_gdc_star(p: Path, *, sample_sheet, column: str, round_estimated: bool,
     return out
 
 
+def count_input_files(path: str | os.PathLike, *, fmt: str = "auto",
+                      sample_sheet: str | os.PathLike | None = None) -> dict[str, list[str]]:
+    """Every file :func:`read_counts` will read for this counts setting, for the workflow's
+    rule inputs (so that editing any of them reruns the validation, and each is checksummed).
+
+    Returns ``{"counts": [files], "sample_sheet": [sheet]}`` (``sample_sheet`` only for GDC
+    inputs with a sheet). A plain matrix/Parquet/featureCounts file is its own list; a GDC
+    folder or sample sheet resolves to every STAR file found recursively under the folder
+    (the reader checks them against the sheet: a file the sheet does not list, or a sheet row
+    without its file, stops the run). Paths keep the form of ``path`` (relative stays
+    relative). Never raises for a missing path: the pre-flight checks report it.
+    """
+    p = Path(path)
+    if not p.exists():
+        return {"counts": [str(p)]}
+    if fmt == "auto":
+        try:
+            fmt = detect_counts_format(p)
+        except InputError:
+            return {"counts": [str(p)]}
+    if fmt != "gdc_star":
+        return {"counts": [str(p)]}
+    single_file, root, sheet = _gdc_layout(p, sample_sheet)
+    if single_file:
+        return {"counts": [str(p)], **({"sample_sheet": [str(sheet)]} if sheet else {})}
+    # every STAR file under the folder: the reader refuses files the sheet does not list
+    # (and sheet rows without a file), so all of them are read and are inputs
+    found = [str(f) for f in sorted(root.rglob("*" + GDC_SUFFIX))]
+    return {"counts": found, **({"sample_sheet": [str(sheet)]} if sheet is not None else {})}
+
+
+def peek_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str | os.PathLike | None = None,
+                gdc_id_column: str = "Sample ID", n_genes: int = 200) -> tuple[list[str], list[str], dict]:
+    """Sample ids and the first ``n_genes`` gene ids of a counts input, read cheaply (header
+    lines, the GDC sample sheet, one STAR file) for the pre-flight checks.
+
+    Returns ``(sample_ids, gene_ids, gene_names)``; ``gene_names`` maps GDC ``gene_id`` to
+    ``gene_name`` (empty for other formats). Problems raise :class:`InputError`.
+    """
+    p = Path(path)
+    _require_file(p)
+    if fmt == "auto":
+        fmt = detect_counts_format(p)
+    if fmt == "gdc_star":
+        single_file, root, sheet = _gdc_layout(p, sample_sheet)
+        files = [p] if single_file else sorted(root.rglob("*" + GDC_SUFFIX))
+        if not files:
+            raise InputError(f"no '*{GDC_SUFFIX}' files found (searched recursively)", file=str(root),
+                             fix="point counts to the folder the GDC client downloaded (gdc-client download -m manifest)")
+        if sheet is not None and not single_file:
+            mapping = read_gdc_sample_sheet(sheet, id_column=gdc_id_column)
+            names = {f.name for f in files}
+            missing = [f for f in mapping if f not in names]
+            extra = sorted(n for n in names if n not in mapping)
+            if missing or extra:
+                msg = []
+                if missing:
+                    msg.append(f"{len(missing)} file(s) of the sample sheet not found under {root}: "
+                               f"{_preview(missing, 5)}")
+                if extra:
+                    msg.append(f"{len(extra)} count file(s) not in the sample sheet: {_preview(extra, 5)}")
+                raise InputError("; ".join(msg), file=str(sheet), column="File Name",
+                                 fix="download the sample sheet and the files from the same GDC cart, "
+                                     "or delete the rows/files that do not belong to this cohort")
+            samples = list(mapping.values())
+        else:
+            samples = [f.name[: -len(GDC_SUFFIX)] for f in files]
+        s, gn = _read_one_gdc(files[0], "unstranded")
+        ids = list(s.index[:n_genes])
+        return samples, ids, {k: gn[k] for k in ids}
+    if fmt == "parquet":
+        with reading(p, "Parquet file"):
+            import pyarrow.parquet as pq
+            pf = pq.ParquetFile(p)
+            names = [n for n in pf.schema_arrow.names]
+            meta = pf.schema_arrow.pandas_metadata or {}
+            idx = [c for c in meta.get("index_columns", []) if isinstance(c, str)]
+            gene_col = idx[0] if idx else names[0]
+            samples = [n for n in names if n != gene_col]
+            tab = pf.read_row_group(0, columns=[gene_col]) if pf.num_row_groups else None
+            genes = [str(x) for x in tab.column(0).to_pylist()[:n_genes]] if tab is not None else []
+        return samples, genes, {}
+    lines = _head_lines(p, n_genes + 10)
+    n_comment = _n_comment_lines(lines)
+    body = [ln for ln in lines[n_comment:] if ln.strip()]
+    if not body:
+        raise InputError("the file has no header and no data (only comments or blank lines)", file=str(p),
+                         fix="re-export the count matrix: first line = 'gene<TAB>sample1<TAB>sample2...', one line per gene")
+    if fmt == "featurecounts":
+        samples = _featurecounts_samples(_split(body[0], "\t"), p, n_comment)
+        return samples, [_split(ln, "\t")[0] for ln in body[1:]], {}
+    sep = _guess_sep(p, body[0])
+    header = [h.strip() for h in _split(body[0], sep)]
+    if len(body) > 1 and len(_split(body[1], sep)) == len(header) + 1:
+        header = ["gene", *header]
+    return header[1:], [_split(ln, sep)[0].strip() for ln in body[1:]], {}
+
+
 # --------------------------------------------------------------------------- clinical
 def _decode(raw: bytes, encoding: str, path: Path) -> tuple[str, str]:
     if encoding != "auto":
@@ -510,45 +680,94 @@ def _clean_table(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return df
 
 
+def _decompress(raw: bytes, path: Path) -> bytes:
+    """The bytes of a ``.gz``/``.bz2``/``.xz``/``.zip`` file decompressed (others unchanged)."""
+    name = path.name.lower()
+    with reading(path, "compressed file"):
+        if name.endswith(".gz"):
+            return gzip.decompress(raw)
+        if name.endswith(".bz2"):
+            import bz2
+            return bz2.decompress(raw)
+        if name.endswith(".xz"):
+            return lzma.decompress(raw)
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = [m for m in zf.namelist() if not m.endswith("/")]
+                if len(members) != 1:
+                    raise InputError(f"the zip archive holds {len(members)} files; expected exactly one table",
+                                     file=str(path), fix="unzip it and point to the table itself")
+                return zf.read(members[0])
+    return raw
+
+
 def read_clinical(path: str | os.PathLike, *, encoding: str = "auto", sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a clinical table (CSV/TSV/TXT, optionally gzipped, or XLSX) with every cell as a string.
+    """Read a clinical table (CSV/TSV/TXT, optionally ``.gz``/``.bz2``/``.xz``/``.zip``, or XLSX)
+    with every cell as a string.
 
     * separator from the extension (``.csv`` comma, ``.tsv``/``.tab`` tab; ``.txt``: sniffed);
     * ``encoding="auto"``: UTF-8 (BOM stripped), else cp1252, else Latin-1; the
       encoding used is recorded in ``df.attrs["encoding"]``;
+    * leading lines starting with ``#`` are metadata, not the header (cBioPortal
+      ``data_clinical_patient.txt`` starts with four such lines); their number is
+      recorded in ``df.attrs["comment_lines"]``;
     * header and string cells stripped of surrounding whitespace; :data:`MISSING_TOKENS`
       (empty, NA, NaN, ``[Not Available]``, ``[Unknown]``, GDC ``'--`` ...) -> NaN;
       completely empty rows are dropped;
     * all columns kept, all values strings (ids like ``007`` are not turned into numbers).
+
+    Any parse or decompression failure raises :class:`InputError` naming the file.
     """
     p = Path(path)
     _require_file(p)
+    if p.is_dir():
+        raise InputError("expected a clinical table but this is a directory", file=str(p),
+                         fix="point `clinical` to the table file (TSV/CSV/XLSX)")
     _check_empty(p)
     suffix = _base_suffix(p)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            df = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str, keep_default_na=False)
-        except ValueError as e:
-            raise InputError(f"cannot read the sheet ({e})", file=str(p), column=None if sheet is None else str(sheet),
-                             fix="name an existing sheet (sheet names are case-sensitive) or save the sheet as TSV") from e
+            with reading(p, "spreadsheet", fix="save the sheet again from Excel, or export it as TSV"):
+                df = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=str, keep_default_na=False)
+        except InputError as err:
+            if isinstance(err.__cause__, ValueError) and "not found" in str(err.__cause__).lower():
+                raise InputError(f"cannot read the sheet ({err.__cause__})", file=str(p),
+                                 column=None if sheet is None else str(sheet),
+                                 fix="name an existing sheet (sheet names are case-sensitive) or save the sheet "
+                                     "as TSV") from err.__cause__
+            raise
         df = _clean_table(df, p)
         df.attrs["encoding"] = "xlsx"
+        df.attrs["comment_lines"] = 0
         return df
-    raw = p.read_bytes()
-    if p.name.lower().endswith(".gz"):
-        raw = gzip.decompress(raw)
+    with reading(p, "clinical table"):
+        raw = p.read_bytes()
+    raw = _decompress(raw, p)
     text, used = _decode(raw, encoding, p)
     if not text.strip():
         raise InputError("the file has no content", file=str(p), fix="re-export the clinical table")
-    first = text.lstrip("\ufeff").splitlines()[0]
+    lines = text.lstrip("\ufeff").splitlines()
+    n_comment = _n_comment_lines(lines)
+    if n_comment >= len([ln for ln in lines if ln.strip()]):
+        raise InputError("the file has only comment lines ('#'), no header", file=str(p),
+                         fix="re-export the clinical table with a header line")
+    first = lines[n_comment]
     sep = _guess_sep(p, first)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
-    except pd.errors.ParserError as e:
+        with reading(p, "clinical table"):
+            df = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str, keep_default_na=False,
+                             skip_blank_lines=True, skiprows=n_comment)
+    except InputError as err:
+        e = err.__cause__
+        if not isinstance(e, pd.errors.ParserError):
+            raise
         m = re.search(r"line (\d+)", str(e))
         raise InputError(f"rows have different numbers of fields ({e})", file=str(p),
-                         row=int(m.group(1)) if m else None,
+                         row=int(m.group(1)) + n_comment if m else None,
                          fix="quote cells that contain the separator, or save the table as TSV") from e
+    header = [h.strip() for h in _split(first, sep)]
     df = _clean_table(df, p)
     df.attrs["encoding"] = used
+    df.attrs["comment_lines"] = n_comment
+    df.attrs["duplicate_columns"] = sorted({h for h in header if h and header.count(h) > 1})
     return df

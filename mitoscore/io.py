@@ -94,31 +94,38 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike) -> None:
 def read_gmt(path: str | os.PathLike) -> dict[str, tuple[str, list[str]]]:
     """Read a GMT file -> {name: (description, [genes])}, genes de-duplicated in order.
 
-    Empty fields (some GMT writers pad lines) are ignored.
+    Empty fields (some GMT writers pad lines) are ignored; a ``.gz`` file is decompressed;
+    an unreadable file raises :class:`~mitoscore.errors.InputError` naming it.
     """
     from .errors import InputError
+    from .inputs import _decompress, reading
 
     sets: dict[str, tuple[str, list[str]]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) < 3:
-                raise InputError(
-                    "a GMT line needs name, description and at least one gene, tab-separated",
-                    file=str(path), row=i, fix="write one gene set per line: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2...",
-                )
-            name, desc = fields[0].strip(), fields[1].strip()
-            genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
-            if not genes:
-                raise InputError("gene set has no genes", file=str(path), row=i, value=name,
-                                 fix="add genes or delete the line")
-            if name in sets:
-                raise InputError("duplicated gene-set name", file=str(path), row=i, value=name,
-                                 fix="give every gene set a unique name")
-            sets[name] = (desc, genes)
+    p = Path(path)
+    if p.is_dir():
+        raise InputError("expected a GMT file but this is a directory", file=str(p),
+                         fix="point the signature's gmt to the .gmt file")
+    with reading(p, "GMT file", fix="save the gene sets as a UTF-8 text file: NAME<TAB>DESCRIPTION<TAB>GENE1..."):
+        text = _decompress(p.read_bytes(), p).decode("utf-8")
+    for i, line in enumerate(text.splitlines(), start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3:
+            raise InputError(
+                "a GMT line needs name, description and at least one gene, tab-separated",
+                file=str(path), row=i, fix="write one gene set per line: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2...",
+            )
+        name, desc = fields[0].strip(), fields[1].strip()
+        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+        if not genes:
+            raise InputError("gene set has no genes", file=str(path), row=i, value=name,
+                             fix="add genes or delete the line")
+        if name in sets:
+            raise InputError("duplicated gene-set name", file=str(path), row=i, value=name,
+                             fix="give every gene set a unique name")
+        sets[name] = (desc, genes)
     if not sets:
         raise InputError("no gene sets found", file=str(path), fix="check the file is a GMT file")
     return sets
@@ -141,3 +148,20 @@ def sha256sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
                 break
             h.update(b)
     return h.hexdigest()
+
+
+def input_checksums(named_inputs) -> pd.DataFrame:
+    """``role, file, sha256`` of every input file of a job: ``named_inputs`` is
+    ``snakemake.input.items()`` or a ``{role: path or [paths]}`` mapping. A list gives one
+    row per file (GDC STAR inputs: one row per STAR file); a directory, one row per file
+    inside it (sorted), never a crash."""
+    items = named_inputs.items() if hasattr(named_inputs, "items") else named_inputs
+    rows = []
+    for role, value in items:
+        files = [value] if isinstance(value, (str, os.PathLike)) else list(value)
+        for f in files:
+            p = Path(f)
+            inner = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+            for x in inner:
+                rows.append({"role": str(role), "file": str(x), "sha256": sha256sum(x)})
+    return pd.DataFrame(rows, columns=["role", "file", "sha256"])

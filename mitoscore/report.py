@@ -593,6 +593,7 @@ COHORT_TABLES: dict[str, str] = {
     "clinical": "validated/clinical.tsv",
     "flow": "validated/flow.tsv",
     "input_checksums": "validated/input_checksums.tsv",
+    "endpoint": "validated/endpoint.tsv",
     "coverage": "signature_coverage.tsv",
     "qc": "qc/qc.tsv",
     "scores": "scores.tsv",
@@ -721,7 +722,8 @@ def load_context(*, results_dir: str | os.PathLike, config: dict, cohorts: Mappi
             warnings.append(f"reporting items file not found: {reporting_path} (all items flagged MISSING)")
     sheet_df = None
     if cohort_sheet is not None and wpath(cohort_sheet).is_file():
-        sheet_df = pd.read_csv(wpath(cohort_sheet), sep="\t", dtype=str, keep_default_na=False)
+        from .config import read_cohort_sheet_table  # comment lines (#) skipped
+        sheet_df = read_cohort_sheet_table(wpath(cohort_sheet))
 
     # provenance: inputs first, then the result tables the report read
     files: list[tuple[str, Path]] = []
@@ -823,14 +825,15 @@ def _plain(x):
 def _checksum_mismatches(cdata: Mapping[str, CohortData], inputs: pd.DataFrame, workdir: Path) -> list[str]:
     """Inputs whose sha256 now differs from the one recorded when the cohort was validated."""
     out = []
-    now = {(r["role"].split(" [")[0], r["role"].split("[")[-1].rstrip("]")): r["sha256"]
+    # keyed by file (a role such as a GDC folder holds many files)
+    now = {os.path.normpath(os.path.join(str(workdir), str(r["path"]))): r["sha256"]
            for r in inputs.to_dict("records") if "[" in r["role"]}
     for name, cd in cdata.items():
         ck = cd.t("input_checksums")
         if ck is None or ck.empty:
             continue
         for r in ck.to_dict("records"):
-            cur = now.get((r.get("role"), name))
+            cur = now.get(os.path.normpath(os.path.join(str(workdir), str(r.get("file")))))
             if cur and cur != r.get("sha256"):
                 out.append(f"{name}: {r.get('role')} file {r.get('file')} changed since validation "
                            f"(validated sha256 {str(r.get('sha256'))[:12]}..., now {cur[:12]}...)")
@@ -974,11 +977,14 @@ def sec_endpoints(ctx: ReportContext, ps: Pseudonymiser) -> str:
     rows = []
     for name, cd in ctx.cohorts.items():
         p = cd.params
+        ep = cd.t("endpoint")  # the coding actually applied (validated/endpoint.tsv)
+        ep = ep.iloc[0].to_dict() if ep is not None and len(ep) else {}
         rows.append({
-            "cohort": name, "time": f"{p.get('time_column', 'NA')} ({p.get('time_unit', 'months')})",
-            "conversion": _TIME_FACTORS.get(p.get("time_unit", "months"), p.get("time_unit")),
-            "event": f"{p.get('event_column', 'NA')}: " + (p.get("event_coding") or
-                                                           "0/1 (1 = death; dead/alive recognised)"),
+            "cohort": name, "time": (f"{ep['time_source']} ({ep['time_unit']}; layout {ep['layout']})" if ep else
+                                     f"{p.get('time_column', 'NA')} ({p.get('time_unit', 'months')})"),
+            "conversion": ep.get("conversion") or _TIME_FACTORS.get(p.get("time_unit", "months"), p.get("time_unit")),
+            "event": (f"{ep['event_source']}: {ep['event_coding']}" if ep else
+                      f"{p.get('event_column', 'NA')}: {p.get('event_coding') or 'not recorded'}"),
             "covariates": p.get("covariates", "") or "none",
             "reference": p.get("reference_levels", "") or "none",
             "strata": p.get("strata", "") or "none",

@@ -214,13 +214,14 @@ def coverage(sig: Signature, available: Iterable[str]) -> dict:
             "fraction": (n - len(missing)) / n if n else 0.0, "missing": missing}
 
 
-def check_coverage(cov: dict, min_fraction: float, file: str | None = None) -> None:
+def check_coverage(cov: dict, min_fraction: float, file: str | None = None, cohort: str | None = None) -> None:
     """Raise :class:`InputError` when fewer than ``min_fraction`` of a signature's
-    genes are present in the cohort (``file`` = the counts file checked)."""
+    genes are present in the cohort (``file`` = the signature file checked, ``cohort``
+    named in the message)."""
     if cov["fraction"] + 1e-12 < min_fraction:
         miss = cov["missing"]
         raise InputError(
-            f"signature '{cov['signature']}': only {cov['n_present']}/{cov['n_genes']} genes "
+            (f"cohort '{cohort}': " if cohort else "") + f"signature '{cov['signature']}': only {cov['n_present']}/{cov['n_genes']} genes "
             f"({cov['fraction']:.1%}) are in the counts, below min_signature_coverage = "
             f"{min_fraction:.0%}; missing e.g. {miss[:5]}" + (" ..." if len(miss) > 5 else ""),
             file=file, value=cov["signature"],
@@ -316,13 +317,15 @@ def harmonise_signatures(sigs: dict[str, Signature], mapping: dict[str, str | No
     return out
 
 
-def load_for_cohort(specs: list[dict], gene_ids: str) -> dict[str, Signature]:
+def load_for_cohort(specs: list[dict], gene_ids: str, annotation_dir: str | os.PathLike | None = None
+                    ) -> dict[str, Signature]:
     """Load the configured signatures as a cohort needs them: renamed to current
-    symbols unless the cohort's gene ids are kept ``as_is``."""
+    symbols unless the cohort's gene ids are kept ``as_is``. ``annotation_dir``: the
+    annotation the rule declares as input (default: the repository's)."""
     sigs = load_signatures(specs)
     if gene_ids == "as_is":
         return sigs
     from .genes import load_annotation, resolve_symbols
 
     all_genes = sorted({g for s in sigs.values() for g in s.genes})
-    return harmonise_signatures(sigs, resolve_symbols(all_genes, load_annotation()))
+    return harmonise_signatures(sigs, resolve_symbols(all_genes, load_annotation(annotation_dir)))

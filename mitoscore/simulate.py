@@ -485,6 +485,81 @@ def write_cohort(out_dir: str | Path, name: str, counts: pd.DataFrame, clinical:
     return paths
 
 
+GDC_SHEET_COLUMNS = ["File ID", "File Name", "Data Category", "Data Type", "Project ID", "Case ID", "Sample ID",
+                     "Sample Type"]
+
+
+def _uuid(rng: np.random.Generator) -> str:
+    h = "".join(f"{int(x):02x}" for x in rng.integers(0, 256, size=16))
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
+
+
+def write_gdc_star(counts: pd.DataFrame, out_dir: str | Path, case_ids: list[str], annotation, *,
+                   seed: int = 1, project: str = "TCGA-LAML", sample_suffix: str = "-03A",
+                   ensembl_ids: dict[str, str] | None = None) -> Path:
+    """Write SYNTHETIC counts (gene symbols x samples) as a GDC "STAR - Counts" download:
+    ``out_dir/<file id>/<uuid>.rna_seq.augmented_star_gene_counts.tsv`` (GENCODE-style
+    header, the 4 ``N_*`` rows, real Ensembl ids with a version suffix, ``gene_name``,
+    ``gene_type``, stranded and TPM/FPKM columns) plus a ``logs/`` folder per file, as
+    ``gdc-client`` leaves them, and ``out_dir/gdc_sample_sheet.tsv`` (``Case ID`` =
+    ``case_ids[j]``, ``Sample ID`` = case id + ``sample_suffix``). Ensembl ids come from
+    ``annotation`` (first id of the symbol; ``ensembl_ids`` overrides); symbols without
+    one are dropped. Returns the sample sheet path. Deterministic given ``seed``.
+    The counts are simulated, never patient data: the header line says SYNTHETIC.
+    """
+    out = Path(out_dir)
+    rng = np.random.default_rng(seed)
+    g = annotation.genes.drop_duplicates("symbol").set_index("symbol")
+    ens, names, types = [], [], []
+    keep = []
+    for sym in counts.index:
+        eid = (ensembl_ids or {}).get(sym)
+        if eid is None and sym in g.index and str(g.loc[sym, "ensembl_ids"]).strip() not in ("", "nan"):
+            eid = str(g.loc[sym, "ensembl_ids"]).split(";")[0]
+        if eid is None:
+            continue
+        keep.append(sym)
+        ens.append(f"{eid}.{1 + sum(map(ord, sym)) % 19}")
+        names.append(sym)
+        gt = str(g.loc[sym, "gene_type"]) if sym in g.index else "protein-coding"
+        types.append({"protein-coding": "protein_coding", "ncRNA": "lncRNA", "pseudo": "processed_pseudogene"}.get(gt, gt))
+    c = counts.loc[keep]
+    length_kb = 1.0 + rng.gamma(2.0, 1.0, size=len(keep))
+    rows = []
+    for j, case in enumerate(case_ids):
+        x = c.iloc[:, j].to_numpy(dtype=np.int64)
+        first = rng.binomial(x, 0.5)
+        rpk = x / length_kb
+        tpm = rpk / max(rpk.sum(), 1) * 1e6
+        fpkm = x / length_kb / max(x.sum(), 1) * 1e6
+        fpkm_uq = x / length_kb / max(np.quantile(x[x > 0], 0.75) if (x > 0).any() else 1, 1) * 1e3
+        body = pd.DataFrame({"gene_id": ens, "gene_name": names, "gene_type": types, "unstranded": x,
+                             "stranded_first": first, "stranded_second": x - first,
+                             "tpm_unstranded": np.round(tpm, 4), "fpkm_unstranded": np.round(fpkm, 4),
+                             "fpkm_uq_unstranded": np.round(fpkm_uq, 4)})
+        n = int(x.sum())
+        stats = pd.DataFrame({"gene_id": ["N_unmapped", "N_multimapping", "N_noFeature", "N_ambiguous"],
+                              "unstranded": [n // 20, n // 15, n // 25, n // 30]})
+        stats["stranded_first"] = stats["stranded_second"] = stats["unstranded"]
+        file_id, file_name = _uuid(rng), _uuid(rng) + ".rna_seq.augmented_star_gene_counts.tsv"
+        d = out / file_id
+        (d / "logs").mkdir(parents=True, exist_ok=True)
+        text = _io.StringIO()
+        text.write("# gene-model: GENCODE v36 (SYNTHETIC counts simulated by mitoscore.simulate; not patient data)\n")
+        pd.concat([stats, body], ignore_index=True)[list(body.columns)].to_csv(
+            text, sep="\t", index=False, lineterminator="\n", na_rep="")
+        with atomic_write(d / file_name, "w", newline="") as fh:
+            fh.write(text.getvalue())
+        with atomic_write(d / "logs" / f"{file_name}.parcel", "w") as fh:
+            fh.write("SYNTHETIC download log\n")
+        rows.append([file_id, file_name, "Transcriptome Profiling", "Gene Expression Quantification", project, case,
+                     case + sample_suffix, "Primary Blood Derived Cancer - Peripheral Blood"])
+    sheet = out / "gdc_sample_sheet.tsv"
+    with atomic_write(sheet, "w", newline="") as fh:
+        pd.DataFrame(rows, columns=GDC_SHEET_COLUMNS).to_csv(fh, sep="\t", index=False, lineterminator="\n")
+    return sheet
+
+
 def write_demo(out_dir: str | Path, shared_data_dir: str | Path,
                cohorts: dict[str, SimParams] | None = None, n_genes: int = 15000,
                monte_carlo: bool = True) -> dict:

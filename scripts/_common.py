@@ -39,3 +39,9 @@ def run(main, snakemake) -> None:
     except Exception as exc:  # noqa: BLE001 - logged and re-raised
         log.error("%s failed: %s: %s", snakemake.rule, type(exc).__name__, exc)
         raise
+
+
+def _annotation_dir(snakemake):
+    """The folder of the gene annotation the rule declares as input (None: the repository's)."""
+    files = list(snakemake.input.get("annotation", []))
+    return Path(files[0]).parent if files else None

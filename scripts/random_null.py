@@ -1,6 +1,6 @@
 """Rule random_null: size-matched random gene sets scored and modelled like each signature;
 the observed univariable models are read from the survival rule's cox.tsv."""
-from _common import run
+from _common import _annotation_dir, run
 
 
 def main(snakemake, log):
@@ -14,7 +14,7 @@ def main(snakemake, log):
     expr = pd.read_parquet(snakemake.input.log2norm)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
     cox = read_tsv(snakemake.input.cox)
-    sigs = load_for_cohort(p.signatures, p.gene_ids)
+    sigs = load_for_cohort(p.signatures, p.gene_ids, annotation_dir=_annotation_dir(snakemake))
     null, summary = nullsets.random_null(
         expr, clinical, cox, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
         match_expression=p.random_sets["match_expression"], alpha=p.scoring["alpha"],

@@ -16,7 +16,7 @@ def main(snakemake, log):
     # results/summary/hazard_ratios.tsv -> results/ (the per-cohort tables are found by the output contract)
     results_dir = Path(snakemake.input.summary).parent.parent
     # declared as an input when the file exists; a missing file is reported item by item
-    reporting = snakemake.input.get("reporting") or config["report"]["reporting"]
+    reporting = snakemake.input.get("reporting") or config["report"]["reporting"] or None
     ctx = report.load_context(
         results_dir=results_dir, config=config, cohorts=p.cohorts, report_dir=html_out.parent,
         reporting_path=reporting, cohort_sheet=p.cohort_sheet, basedir=str(ROOT),

@@ -1,5 +1,5 @@
 """Rule score: per-cohort signature scores (+ comparators and sensitivity scores)."""
-from _common import run
+from _common import _annotation_dir, run
 
 
 def main(snakemake, log):
@@ -11,7 +11,8 @@ def main(snakemake, log):
     from mitoscore.signatures import load_for_cohort
 
     expr = pd.read_parquet(snakemake.input.log2norm)
-    sigs = load_for_cohort(snakemake.params.signatures, snakemake.params.gene_ids)
+    sigs = load_for_cohort(snakemake.params.signatures, snakemake.params.gene_ids,
+                           annotation_dir=_annotation_dir(snakemake))
     p = snakemake.params
     frozen = read_tsv(snakemake.input.frozen_cutpoints) if snakemake.input.get("frozen_cutpoints") else None
     result = analysis.score_cohort(

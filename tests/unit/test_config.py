@@ -62,7 +62,7 @@ def _config(tmp_path, **kw):
 def test_check_config_accepts_a_valid_config(tmp_path):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "_line": 2}]
+    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "time_column": "t", "event_column": "e", "_line": 2}]
     check_config(_config(tmp_path), rows, sheet_path="sheet.tsv")
 
 
@@ -86,7 +86,7 @@ def test_check_config_accepts_a_valid_config(tmp_path):
 def test_check_config_refuses_inconsistent_settings(tmp_path, change, match):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "_line": 2}]
+    rows = [{"cohort": "c1", "counts": str(f), "clinical": str(f), "time_column": "t", "event_column": "e", "_line": 2}]
     with pytest.raises(InputError, match=match):
         check_config(_config(tmp_path, **change), rows, sheet_path="sheet.tsv")
 
@@ -119,7 +119,7 @@ def test_cohort_params_and_contrast_applicability():
 def test_discovery_median_cutpoint_cohort(tmp_path):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "_line": i + 2}
+    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "time_column": "t", "event_column": "e", "_line": i + 2}
             for i, (c, r) in enumerate([("A", "discovery"), ("B", "validation"), ("C", "validation")])]
     cut = {"rule": "discovery_median"}
     check_config(_config(tmp_path, cutpoint=cut), rows, sheet_path="sheet.tsv")
@@ -134,8 +134,8 @@ def test_discovery_median_cutpoint_cohort(tmp_path):
 def test_frozen_model_and_discovery_median_cut_must_come_from_one_cohort(tmp_path):
     f = tmp_path / "c.tsv"
     f.write_text("x")
-    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "_line": i + 2}
-            for i, (c, r) in enumerate([("A", "discovery"), ("B", "discovery"), ("C", "validation")])]
+    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "time_column": "t", "event_column": "e",
+             "_line": i + 2} for i, (c, r) in enumerate([("A", "discovery"), ("B", "discovery"), ("C", "validation")])]
     cut = {"rule": "discovery_median", "cohort": "A"}
     check_config(_config(tmp_path, cutpoint=cut, validation={"discovery_cohort": "A"}), rows, sheet_path="sheet.tsv")
     with pytest.raises(InputError, match=r"cut is frozen in 'A' but the frozen model comes from 'B'.*Fix:"):
@@ -145,3 +145,82 @@ def test_frozen_model_and_discovery_median_cut_must_come_from_one_cohort(tmp_pat
         check_config(_config(tmp_path, cutpoint=cut), rows, sheet_path="sheet.tsv")
     # frozen validation switched off: two discovery cohorts need no choice
     check_config(_config(tmp_path, cutpoint=cut, validation={"frozen": False}), rows, sheet_path="sheet.tsv")
+# --------------------------------------------------------------------------- schemas, defaults, mini-syntax
+def test_schema_problems_are_short_and_name_the_nearest_valid_name():
+    """A misspelled sheet header gave 'Additional properties are not allowed' + a ~200-line
+    schema dump (issue 11); each problem is now one line with file, key/column, nearest name, fix."""
+    from mitoscore.config import load_schema, schema_problems
+
+    errs = schema_problems({"cohort": "A", "counts": "c", "clinical": "k", "time_col": "t", "time_unit": "month"},
+                           load_schema("cohorts"), file="my/sheet.tsv", what="column", row=2, cohort="A")
+    msgs = [str(e) for e in errs]
+    assert len(msgs) == 2, msgs
+    assert any("column 'time_col'" in m and "did you mean 'time_column'" in m and "rename the header" in m for m in msgs)
+    assert any("column 'time_unit', row 2" in m and "did you mean 'months'" in m for m in msgs)
+    for m in msgs:
+        assert m.startswith("my/sheet.tsv: ") and "Fix:" in m and "\n" not in m and len(m) < 300
+        assert "Additional properties" not in m and "$schema" not in m
+    errs = schema_problems({"signatures": [{"name": "X"}], "survival": {"seed": "x", "min_event": 3}},
+                           load_schema("config"), file="study.yaml")
+    msgs = " | ".join(str(e) for e in errs)
+    assert "key 'signatures[0]'" in msgs and "exactly one of gmt or weights" in msgs
+    assert "key 'survival.min_event'" in msgs and "did you mean 'min_events'" in msgs
+    assert "key 'survival.seed': expected a whole number" in msgs
+
+
+def test_apply_defaults_fills_the_schema_defaults_only():
+    from mitoscore.config import apply_defaults, load_schema
+
+    cfg = apply_defaults({"signatures": [{"name": "S", "gmt": "s.gmt"}]}, load_schema("config"))
+    assert cfg["derivation"]["enabled"] is False and cfg["de"]["contrasts"] == []
+    assert cfg["report"]["reporting"] == "" and cfg["cutpoint"]["rule"] == "median"
+    assert cfg["signatures"][0]["description"] == ""
+    row = apply_defaults({"cohort": "A"}, load_schema("cohorts"))
+    assert row["survival_layout"] == "time_event" and row["missing_survival"] == "exclude"
+    assert "time_unit" not in row  # months or the layout's unit, resolved per layout
+
+
+def test_parse_rename_and_recode():
+    from mitoscore.config import parse_recode, parse_rename
+
+    assert parse_rename("age=age_at_initial_pathologic_diagnosis, sex=gender") == {
+        "age": "age_at_initial_pathologic_diagnosis", "sex": "gender"}
+    assert parse_recode("sex: FEMALE=F, MALE=M; risk: Intermediate/Normal=intermediate, Poor=NA") == {
+        "sex": {"FEMALE": "F", "MALE": "M"}, "risk": {"Intermediate/Normal": "intermediate", "Poor": "NA"}}
+    assert parse_recode("status: 1:DECEASED=dead") == {"status": {"1:DECEASED": "dead"}}
+    with pytest.raises(InputError, match=r"sheet.tsv: column 'rename', row 4.*name=column"):
+        parse_rename("age", file="sheet.tsv", row=4)
+    with pytest.raises(InputError, match=r"column 'recode'.*column: old=new"):
+        parse_recode("FEMALE=F", file="sheet.tsv")
+
+
+def test_cohort_sheet_comments_keep_file_line_numbers_and_all_problems_are_collected(tmp_path):
+    p = _sheet(tmp_path, "# a comment\ncohort\tcounts\tallow_unmatched\tid_prefix_length\n# another\n"
+                         "c1\tx\tmaybe\t12\n\nc2\ty\ttrue\ttwelve\nc1\tz\tno\t1\n")
+    with pytest.raises(InputError) as e:
+        load_cohort_sheet(p)
+    msg = str(e.value)
+    assert "row 4" in msg and "true or false" in msg          # c1: line 4 of the file
+    assert "row 6" in msg and "integer" in msg                # c2: line 6
+    assert "row 7" in msg and "duplicated cohort id" in msg   # all three together
+
+
+def test_every_schema_key_and_column_is_documented():
+    """Every config key (nested, dotted) and cohort-sheet column of the schemas appears in
+    config/README.md (issue 11: derivation was enabled in the demo but documented nowhere)."""
+    from pathlib import Path
+
+    from mitoscore.config import load_schema
+
+    doc = (Path(__file__).resolve().parents[2] / "config" / "README.md").read_text()
+
+    def keys(schema, prefix=""):
+        for k, sub in schema.get("properties", {}).items():
+            yield prefix + k
+            if sub.get("type") == "object" and "properties" in sub:
+                yield from keys(sub, prefix + k + ".")
+
+    missing = [k for k in keys(load_schema("config")) if f"`{k}`" not in doc
+               and not any(f"`{k.rsplit('.', 1)[0]}.{x}`" in doc for x in [k.rsplit('.', 1)[-1]])]
+    missing += [c for c in load_schema("cohorts")["properties"] if f"`{c}`" not in doc]
+    assert not missing, f"undocumented in config/README.md: {missing}"

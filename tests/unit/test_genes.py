@@ -195,3 +195,35 @@ def test_harmonise_preserves_mapped_totals(ids, seed):
     np.testing.assert_array_equal(out.sum(axis=0).to_numpy(), c[mapped].sum(axis=0).to_numpy())
     for s in out.index:
         np.testing.assert_array_equal(out.loc[s].to_numpy(), c[(gm.symbol == s).to_numpy()].sum(axis=0).to_numpy())
+
+
+def test_ambiguous_ensembl_ids_resolved_by_the_star_gene_name(ann):
+    """Issue 11: 23 genes (CYP2D6, KLRK1 ...) were dropped as ambiguous_ensembl although the
+    GDC STAR file names them. ENSG00000100197 is linked to CYP2D6 and two LOC copies (all
+    protein-coding); ENSG00000213809 to KLRK1 and the KLRC4-KLRK1 read-through."""
+    ids = ["ENSG00000100197.22", "ENSG00000213809.9", "ENSG00000141510.17"]
+    counts = pd.DataFrame({"S1": [1, 2, 3]}, index=pd.Index(ids, name="gene"))
+    before, gm0 = harmonise(counts, "ensembl", ann)
+    assert gm0.status.tolist()[:2] == ["ambiguous_ensembl", "ambiguous_ensembl"]
+    counts.attrs["gene_names"] = dict(zip(ids, ["CYP2D6", "KLRK1", "TP53"]))
+    out, gm = harmonise(counts, "ensembl", ann)
+    assert list(out.index) == ["CYP2D6", "KLRK1", "TP53"]
+    assert gm.status.tolist() == ["ensembl_gene_name", "ensembl_gene_name", "ensembl"]
+    # a gene_name that is none of the candidate genes does not decide (never guessed)
+    counts.attrs["gene_names"] = dict(zip(ids, ["TP53", "KLRK1", "TP53"]))
+    _, gm = harmonise(counts, "ensembl", ann)
+    assert gm.status.tolist()[0] == "ambiguous_ensembl"
+
+
+def test_declared_gene_id_type_is_checked():
+    from mitoscore.genes import check_gene_id_type
+
+    ens = ["ENSG00000141510.17", "ENSG00000100197.22", "ENSG00000213809"]
+    with pytest.raises(InputError) as e:
+        check_gene_id_type(ens, "symbol", file="c.tsv", cohort="K", sheet="mine.tsv")
+    _assert_msg(e.value, "c.tsv", "look like ensembl", "set gene_ids: ensembl for cohort 'K' in mine.tsv")
+    with pytest.raises(InputError):
+        check_gene_id_type(["TP53", "BCL2", "MCL1"], "ensembl", file="c.tsv")
+    check_gene_id_type(ens, "ensembl")
+    check_gene_id_type(["GENE00001"], "as_is")
+    check_gene_id_type(ens, "auto")

@@ -322,3 +322,124 @@ def test_head_lines_latin1_fallback_after_the_first_chunk(tmp_path):
     f.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
     assert _head_lines(f, n=1000) == lines
     assert _head_lines(f, n=3) == lines[:3]
+
+
+# --------------------------------------------------------------------------- damaged files: every reader
+def _truncated_gz(path, text: str) -> None:
+    data = gzip.compress(text.encode())
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("reader", ["matrix", "featurecounts", "clinical_gz", "clinical_bz2", "clinical_xz",
+                                    "clinical_zip", "gmt", "gdc_sheet", "cohort_sheet", "parquet", "xlsx",
+                                    "weights", "annotation"])
+def test_every_reader_turns_a_damaged_file_into_an_input_error(tmp_path, reader):
+    """A truncated .gz raised a raw EOFError with no file name (issue 11); every reader now
+    raises InputError naming the file, for any parse or decompression failure."""
+    import bz2
+    import lzma
+
+    body = "gene\tS1\tS2\n" + "".join(f"G{i}\t{i}\t{i + 1}\n" for i in range(5000))
+    clin = "sample_id\tos_months\tos_event\n" + "".join(f"P{i}\t{i + 1}\t1\n" for i in range(5000))
+    if reader == "matrix":
+        f = tmp_path / "counts.tsv.gz"
+        _truncated_gz(f, body)
+        call = lambda: read_counts(f)  # noqa: E731
+    elif reader == "featurecounts":
+        f = tmp_path / "fc.txt.gz"
+        _truncated_gz(f, "# Program:featureCounts v2\nGeneid\tChr\tStart\tEnd\tStrand\tLength\ta.bam\n"
+                      + "".join(f"G{i}\t1\t1\t2\t+\t1\t{i}\n" for i in range(5000)))
+        call = lambda: read_counts(f)  # noqa: E731
+    elif reader.startswith("clinical_"):
+        ext = reader.split("_")[1]
+        f = tmp_path / f"clin.tsv.{ext}"
+        raw = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}.get(ext, lambda b: b"PK\x03\x04junk")(
+            clin.encode())
+        f.write_bytes(raw[: len(raw) // 2])
+        call = lambda: read_clinical(f)  # noqa: E731
+    elif reader == "gmt":
+        from mitoscore.io import read_gmt
+        f = tmp_path / "s.gmt.gz"
+        _truncated_gz(f, "".join(f"SET{i}\tdesc\tA\tB\n" for i in range(5000)))
+        call = lambda: read_gmt(f)  # noqa: E731
+    elif reader == "gdc_sheet":
+        f = tmp_path / "sheet.tsv"
+        f.write_bytes(b"\xff\xfe\x00\x00 binary \x00\x01")
+        call = lambda: read_gdc_sample_sheet(f)  # noqa: E731
+    elif reader == "cohort_sheet":
+        from mitoscore.config import load_cohort_sheet
+        f = tmp_path / "cohorts.tsv"
+        f.write_bytes(b"cohort\tcounts\nA\t\xff\xfe\n")
+        call = lambda: load_cohort_sheet(f)  # noqa: E731
+    elif reader == "parquet":
+        f = tmp_path / "c.parquet"
+        df = pd.DataFrame({"gene": ["A", "B"], "S1": [1, 2]})
+        df.to_parquet(f)
+        data = f.read_bytes()
+        f.write_bytes(data[: len(data) // 2])
+        call = lambda: read_counts(f)  # noqa: E731
+    elif reader == "xlsx":
+        f = tmp_path / "c.xlsx"
+        data = (FMT / "clinical.xlsx").read_bytes()
+        f.write_bytes(data[: len(data) // 2])
+        call = lambda: read_clinical(f)  # noqa: E731
+    elif reader == "weights":
+        from mitoscore.signatures import load_weights_table
+        f = tmp_path / "w.tsv"
+        f.write_bytes(b"gene\tweight\n\xff\xfe\x00junk\t1\n")
+        call = lambda: load_weights_table(f)  # noqa: E731
+    else:
+        from mitoscore.genes import _load
+        d = tmp_path / "ann"
+        d.mkdir()
+        _truncated_gz(d / "genes.tsv.gz", "entrez_id\tsymbol\tgene_type\tensembl_ids\n" + "1\tA\tx\t\n" * 5000)
+        _truncated_gz(d / "aliases.tsv.gz", "alias\tentrez_id\n")
+        call = lambda: _load(str(d))  # noqa: E731
+    with pytest.raises(InputError) as e:
+        call()
+    _assert_msg(e.value, f if reader != "annotation" else d)
+
+
+def test_count_input_files_resolves_gdc_folders_to_the_star_files(tmp_path):
+    """The GDC folder given as counts (as config/README documents) crashed the checksum step
+    with IsADirectoryError, and editing a STAR file reran nothing: the rule inputs are now the
+    STAR files the sheet lists (extra files such as logs/ are not inputs)."""
+    from mitoscore.inputs import count_input_files
+
+    root = tmp_path / "gdc"
+    shutil.copytree(GDC, root)
+    (root / "0a1b2c3d-1111-4e5f-8a9b-000000000001" / "logs").mkdir()
+    (root / "0a1b2c3d-1111-4e5f-8a9b-000000000001" / "logs" / "x.parcel").write_text("log")
+    sheet = root / SHEET.name
+    for args in ((root, dict(fmt="gdc_star", sample_sheet=sheet)), (sheet, {}), (root, {})):
+        files = count_input_files(args[0], **args[1])
+        assert len(files["counts"]) == 3 and all(f.endswith(".augmented_star_gene_counts.tsv") for f in files["counts"])
+        assert all(Path(f).is_file() for f in files["counts"])
+    assert count_input_files(root, sample_sheet=sheet)["sample_sheet"] == [str(sheet)]
+    # relative stays relative (Snakemake inputs relative to the run directory)
+    import os
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert all(not Path(f).is_absolute() for f in count_input_files("gdc")["counts"])
+    finally:
+        os.chdir(cwd)
+    assert count_input_files(FMT / "counts_symbols.csv") == {"counts": [str(FMT / "counts_symbols.csv")]}
+    # the reader reads exactly the files it is given
+    files = count_input_files(root, sample_sheet=sheet)["counts"]
+    df = read_counts(root, sample_sheet=sheet, files=files)
+    assert df.shape == (10, 3)
+
+
+def test_input_checksums_one_row_per_file_and_directories_never_crash(tmp_path):
+    from mitoscore.io import input_checksums, sha256sum
+
+    d = tmp_path / "dir"
+    d.mkdir()
+    (d / "a.tsv").write_text("a")
+    (d / "b.tsv").write_text("b")
+    ck = input_checksums({"counts": [str(d / "a.tsv"), str(d / "b.tsv")], "clinical": str(d / "a.tsv"),
+                          "folder": str(d)})
+    assert list(ck.columns) == ["role", "file", "sha256"]
+    assert ck.role.tolist() == ["counts", "counts", "clinical", "folder", "folder"]
+    assert ck.sha256.iloc[1] == sha256sum(d / "b.tsv")

@@ -88,9 +88,11 @@ def test_standardise_basic_units_and_flow(tmp_path):
     assert clin["sex"].tolist() == ["F", "M", "F"]
     assert clin["response"].tolist()[:2] == [1.0, 0.0] and np.isnan(clin.loc["P5", "response"])
     assert list(flow.columns) == FLOW_COLUMNS
-    row = flow[flow.step == "survival data"].iloc[0]
-    assert (row.n_before, row.n_after, row.n_excluded) == (5, 3, 2)
-    assert "P3" in row.reason and "P4" in row.reason
+    # each exclusion under its own reason (was one lumped "survival data" row)
+    row = flow[flow.step == "missing survival time"].iloc[0]
+    assert (row.n_before, row.n_after, row.n_excluded) == (5, 4, 1) and "P3" in row.reason and "days" in row.reason
+    row = flow[flow.step == "missing event status"].iloc[0]
+    assert (row.n_before, row.n_after, row.n_excluded) == (4, 3, 1) and "P4" in row.reason and "vital" in row.reason
 
 
 def test_years_and_weeks():
@@ -129,7 +131,7 @@ def test_zero_time_keep_and_exclude():
     assert c.loc["P2", "os_months"] == 0.0 and len(c) == 3
     c, flow = _std(f, zero_time="exclude")
     assert list(c.index) == ["P1", "P3"]
-    assert flow.loc[flow.step == "positive survival time", "n_excluded"].item() == 1
+    assert flow.loc[flow.step == "zero survival time", "n_excluded"].item() == 1
 
 
 def test_event_coding_declared():
@@ -209,7 +211,7 @@ def test_real_tcga_bcr_days():
     _assert_msg(e.value, f, "column 'os_days_gdc'", "13 row(s)", "TCGA-AB-2820", "zero_time")
     clin, flow = standardise_clinical(raw, **kw, zero_time="exclude")
     excl = dict(zip(flow.step, flow.n_excluded))
-    assert excl["survival data"] == 14 and excl["positive survival time"] == 13  # 14 without GDC follow-up
+    assert excl["missing survival time"] == 14 and excl["zero survival time"] == 13  # 14 without GDC follow-up
     assert len(clin) == 200 - 14 - 13
 
 
@@ -221,12 +223,17 @@ def test_real_beataml_cbioportal():
                                       time_column="Overall Survival (Months)",
                                       event_column="Overall Survival Status", covariates=["Age at Diagnosis", "ELN2017"])
     assert len(clin) == 910 and clin.os_event.sum() == 565  # 32 samples with status NA excluded
-    assert flow.loc[flow.step == "survival data", "n_excluded"].item() == 32
-    # patient-level ids repeat (942 samples from 805 patients): refused with the rows named
+    assert flow.loc[flow.step == "missing event status", "n_excluded"].item() == 32  # time given, status NA
+    # patient-level ids repeat (942 samples from 805 patients) with identical OS: collapsed and counted
+    clin, flow = standardise_clinical(raw, file=str(f), id_column="Patient ID", time_column="Overall Survival (Months)",
+                                      event_column="Overall Survival Status")
+    assert flow.loc[flow.step == "identical duplicate rows", "n_excluded"].item() == 942 - 805
+    assert len(clin) == 805 - 32 and clin.index.is_unique
+    # ... but not when a used column differs between the repeated rows (sample-level data)
     with pytest.raises(InputError) as e:
         standardise_clinical(raw, file=str(f), id_column="Patient ID", time_column="Overall Survival (Months)",
-                             event_column="Overall Survival Status")
-    _assert_msg(e.value, f, "duplicated id", "column 'Patient ID'")
+                             event_column="Overall Survival Status", covariates=["Sample ID"])
+    _assert_msg(e.value, f, "duplicated id", "column 'Patient ID'", "different values")
 
 
 def test_real_target_latin1_days():

@@ -14,10 +14,14 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("MITOSCORE_SHARED", REPO.parent / "shared")).resolve()
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 1800, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the repository's Snakefile in ``workdir`` with the venv's snakemake."""
+def snakemake(workdir: Path, *args: str, timeout: int = 1800, check: bool = True,
+              configfile: Path | str | None = None) -> subprocess.CompletedProcess:
+    """Run the repository's Snakefile in ``workdir`` with the venv's snakemake
+    (``--configfile``: ``configfile``, default ``workdir/config/config.yaml``; None-like
+    ``""`` passes no --configfile, so the Snakefile's own default config is read)."""
+    conf = workdir / "config" / "config.yaml" if configfile is None else configfile
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(workdir / "config" / "config.yaml"), *args]
+           *(["--configfile", str(conf)] if conf != "" else []), *args]
     env = dict(os.environ, PYTHONHASHSEED="0")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     if check and proc.returncode != 0:

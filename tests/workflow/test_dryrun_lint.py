@@ -84,3 +84,35 @@ def test_discovery_median_cut_is_frozen_in_discovery_and_applied_in_validation(t
         x = sub[frozen.loc[sig, "scale"]]
         assert (sub["group"] == np.where(x > frozen.loc[sig, "cut"], "high", "low")).all(), sig
         assert applied.loc[sig, "n_above"] == (x > frozen.loc[sig, "cut"]).sum()
+
+
+def test_a_minimal_config_inherits_nothing_from_the_demo(tmp_path):
+    """The Snakefile's `configfile: config/config.yaml` was merged under any --configfile: a
+    minimal real-study config ran the demo's derivation and contrasts and printed the demo's
+    SYNTHETIC reporting text. Now only the given config is read (schema defaults fill the rest);
+    without --configfile the demo config is still the default (make run)."""
+    work = make_workdir(tmp_path)
+    minimal = work / "mine.yaml"
+    minimal.write_text("cohort_sheet: config/cohorts.tsv\nsignatures:\n"
+                       "  - {name: MITOSCORE, gmt: config/signatures/mitoscore_proxy.gmt}\n")
+    out = snakemake(work, "-n", "--cores", "2", "--quiet", "rules", configfile=minimal).stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", out, flags=re.M))
+    assert "derive_signature" not in counts and "de" not in counts, out
+    assert counts.get("validate_inputs") == "2"
+    demo = snakemake(work, "-n", "--cores", "2", "--quiet", "rules", configfile="").stdout
+    assert "derive_signature" in demo  # no --configfile: the bundled demo config
+
+
+def test_snakemake_n_lists_every_problem_at_once(tmp_path):
+    work = make_workdir(tmp_path, config_updates={"cutpoint": {"rule": "medain"}})
+    sheet = work / "config" / "cohorts.tsv"
+    text = sheet.read_text().replace("time_column", "time_col", 1).replace("sex=F,eln2017", "sex=FEMALE,eln2017", 1)
+    sheet.write_text(text)
+    proc = snakemake(work, "-n", check=False)
+    msg = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "problem(s) in the configuration and inputs" in msg
+    for part in ("key 'cutpoint.rule'", "did you mean 'median'", "column 'time_col': unknown column",
+                 "did you mean 'time_column'", "reference level 'FEMALE' of 'sex' does not exist"):
+        assert part in msg, (part, msg[-3000:])
+    assert "Additional properties" not in msg

@@ -9,28 +9,31 @@ from snakemake.utils import validate
 
 sys.path.insert(0, workflow.basedir)  # the mitoscore package sits beside the Snakefile
 
+from mitoscore import preflight
 from mitoscore.config import (
-    check_config,
     cohort_params,
     contrast_applies,
     cutpoint_cohort,
     derivation_cohort,
     estimation_label,
     frozen_cohort,
-    load_cohort_sheet,
     signature_path,
     validated_cohorts,
 )
+from mitoscore.inputs import count_input_files
 
-validate(config, schema="../schemas/config.schema.yaml")
-
-COHORT_SHEET = config.get("cohort_sheet", "config/cohorts.tsv")
-_rows = load_cohort_sheet(COHORT_SHEET)
+# Pre-flight: config schema, cohort sheet, cross-references, signatures, reporting items
+# and (in the main process) every cohort's clinical table, codings, levels, units,
+# gene-id type and sample ids; all problems are reported together before any job runs.
+CONFIG_NAME = ", ".join(os.path.relpath(str(f)) if not os.path.relpath(str(f)).startswith("..") else str(f)
+                        for f in workflow.configfiles) or "config"
+_rows = preflight.run(config, config_name=CONFIG_NAME, data_checks=workflow.is_main_process)
+validate(config, schema="../schemas/config.schema.yaml")  # passes after the pre-flight; fills defaults
+COHORT_SHEET = config["cohort_sheet"]
 for _row in _rows:
     _line = _row.pop("_line")
     validate(_row, schema="../schemas/cohorts.schema.yaml")
     _row["_line"] = _line
-check_config(config, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
 COHORTS = {r["cohort"]: r for r in _rows}
 COHORT_IDS = list(COHORTS)
 CONTRASTS = {c["name"]: c for c in config["de"]["contrasts"]}
@@ -45,13 +48,13 @@ if DERIVATION["enabled"]:
                     "description": f"derived in {DERIVED_FROM}; frozen, validation cohorts only (results/derived/)"}
     REPORT_CONFIG["signatures"] = list(config["signatures"]) + [DERIVED_SPEC]
 CUT = config["cutpoint"]
-CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name=CONFIG_NAME)
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
 # TRIPOD external validation: the model frozen in the discovery cohort (None: no discovery cohort
 # in the run, or validation.frozen false) and the cohorts it is applied to
 VALIDATION = config["validation"]
-FROZEN_FROM = frozen_cohort(VALIDATION, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+FROZEN_FROM = frozen_cohort(VALIDATION, _rows, sheet_path=COHORT_SHEET, config_name=CONFIG_NAME)
 VALIDATED = validated_cohorts(VALIDATION, _rows, FROZEN_FROM)
 FROZEN_MODEL = ["results/frozen/model.json", "results/frozen/model.sha256", "results/frozen/model_summary.tsv"]
 VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv", "frozen_scores.tsv", "status.tsv",
@@ -97,11 +100,34 @@ def contrasts_of(cohort):
     return [n for n, c in CONTRASTS.items() if contrast_applies(c, COHORTS[cohort])]
 
 
+def _annotation_files():
+    """The vendored gene annotation, as a path relative to the run directory when it is
+    reachable there (resources/ of the repository or a link to it), else absolute."""
+    out = []
+    for name in ("genes.tsv.gz", "aliases.tsv.gz"):
+        repo = Path(workflow.basedir) / "resources" / "annotation" / name
+        local = Path("resources") / "annotation" / name
+        out.append(str(local) if local.exists() and local.resolve() == repo.resolve() else str(repo))
+    return out
+
+
+ANNOTATION_FILES = _annotation_files()
+
+
+def annotation_inputs(wildcards):
+    """The annotation a cohort's jobs read (none when its gene ids are kept as_is)."""
+    return [] if COHORTS[wildcards.cohort].get("gene_ids", "symbol") == "as_is" else ANNOTATION_FILES
+
+
 def cohort_inputs(wildcards):
+    """Every file the cohort's validation reads: the count file(s) (for GDC STAR inputs the
+    STAR files the sample sheet or folder resolves to now, so editing one reruns the
+    validation), the sample sheet, the clinical table and the gene annotation."""
     row = COHORTS[wildcards.cohort]
-    files = {"counts": row["counts"], "clinical": row["clinical"]}
-    if row.get("sample_sheet"):
-        files["sample_sheet"] = row["sample_sheet"]
+    files = count_input_files(row["counts"], fmt=row.get("counts_format", "auto"),
+                              sample_sheet=row.get("sample_sheet"))
+    files["clinical"] = row["clinical"]
+    files["annotation"] = annotation_inputs(wildcards)
     return files
 
 
@@ -197,7 +223,7 @@ def report_inputs(wildcards):
     for c in COHORT_IDS:
         d = f"results/cohorts/{c}"
         per += per_cohort_targets(c)
-        per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv")]
+        per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv", "endpoint.tsv")]
         per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg", "cutpoints.tsv",
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
@@ -214,7 +240,10 @@ def report_inputs(wildcards):
         files["frozen_model"] = FROZEN_MODEL
     files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
                                              if DERIVATION["enabled"] else [])
+    # files the report job reads itself (displayed and checksummed in its appendix)
+    files["cohort_sheet"] = COHORT_SHEET
+    files["config_files"] = sorted({os.path.relpath(str(f)) for f in workflow.configfiles})
     reporting = config["report"]["reporting"]
-    if Path(reporting).exists():
+    if reporting and Path(reporting).exists():
         files["reporting"] = reporting
     return files

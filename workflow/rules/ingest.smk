@@ -10,13 +10,11 @@ rule validate_inputs:
         flow="results/cohorts/{cohort}/validated/flow.tsv",
         gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         checksums="results/cohorts/{cohort}/validated/input_checksums.tsv",
+        endpoint="results/cohorts/{cohort}/validated/endpoint.tsv",
     params:
         cohort=cohort_row,
-        keep_columns=lambda w: sorted(
-            {c["column"] for c in CONTRASTS.values()
-             if c.get("column") and c["column"] not in ("response", "treatment")}
-            | {v for c in CONTRASTS.values() for v in c.get("covariates", [])}
-        ),
+        contrasts=lambda w: [CONTRASTS[n] for n in contrasts_of(w.cohort)],
+        sheet=COHORT_SHEET,
     log:
         "results/logs/{cohort}/validate_inputs.log",
     threads: 1

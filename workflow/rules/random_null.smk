@@ -9,6 +9,7 @@ rule random_null:
         clinical="results/cohorts/{cohort}/validated/clinical.tsv",
         cox="results/cohorts/{cohort}/survival/cox.tsv",
         signatures=signature_files,
+        annotation=annotation_inputs,
     output:
         null="results/cohorts/{cohort}/random_null/null.tsv",
         summary=report("results/cohorts/{cohort}/random_null/summary.tsv", category="{cohort}",

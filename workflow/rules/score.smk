@@ -7,6 +7,7 @@ rule score:
         log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
         signatures=signature_files,
         frozen_cutpoints=frozen_cutpoints,
+        annotation=annotation_inputs,
     output:
         scores=report("results/cohorts/{cohort}/scores.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "scores"}),
