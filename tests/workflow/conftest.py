@@ -38,6 +38,11 @@ def make_workdir(tmp: Path, *, cohorts: list[str] | None = None, config_updates:
         sheet = (work / "config" / "cohorts.tsv").read_text().splitlines()
         keep = [sheet[0]] + [line for line in sheet[1:] if line.split("\t")[0] in cohorts]
         (work / "config" / "cohorts.tsv").write_text("\n".join(keep) + "\n")
+        # the demo's reporting items describe every demo cohort: keep those of the kept cohorts
+        # (the pre-flight refuses items for a cohort that is not in the sheet)
+        rep = yaml.safe_load((work / "config" / "reporting.yaml").read_text())
+        rep["cohorts"] = {c: v for c, v in (rep.get("cohorts") or {}).items() if c in cohorts}
+        (work / "config" / "reporting.yaml").write_text(yaml.safe_dump(rep, sort_keys=False))
     if config_updates:
         cfg = yaml.safe_load((work / "config" / "config.yaml").read_text())
         deep_update(cfg, config_updates)
