@@ -99,26 +99,31 @@ def read_gmt(path: str | os.PathLike) -> dict[str, tuple[str, list[str]]]:
     from .errors import InputError
 
     sets: dict[str, tuple[str, list[str]]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            fields = line.split("\t")
-            if len(fields) < 3:
-                raise InputError(
-                    "a GMT line needs name, description and at least one gene, tab-separated",
-                    file=str(path), row=i, fix="write one gene set per line: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2...",
-                )
-            name, desc = fields[0].strip(), fields[1].strip()
-            genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
-            if not genes:
-                raise InputError("gene set has no genes", file=str(path), row=i, value=name,
-                                 fix="add genes or delete the line")
-            if name in sets:
-                raise InputError("duplicated gene-set name", file=str(path), row=i, value=name,
-                                 fix="give every gene set a unique name")
-            sets[name] = (desc, genes)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not a UTF-8 text file (byte {e.start}: {e.reason}); is it compressed or binary?",
+                         file=str(path),
+                         fix="give a plain-text GMT file: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2...") from None
+    for i, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3:
+            raise InputError(
+                "a GMT line needs name, description and at least one gene, tab-separated",
+                file=str(path), row=i, fix="write one gene set per line: NAME<TAB>DESCRIPTION<TAB>GENE1<TAB>GENE2...",
+            )
+        name, desc = fields[0].strip(), fields[1].strip()
+        genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
+        if not genes:
+            raise InputError("gene set has no genes", file=str(path), row=i, value=name,
+                             fix="add genes or delete the line")
+        if name in sets:
+            raise InputError("duplicated gene-set name", file=str(path), row=i, value=name,
+                             fix="give every gene set a unique name")
+        sets[name] = (desc, genes)
     if not sets:
         raise InputError("no gene sets found", file=str(path), fix="check the file is a GMT file")
     return sets

@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
+from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
@@ -46,6 +46,7 @@ __all__ = [
     "default_risk_times", "empirical_percentile",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "save_figure",
+    "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -838,6 +839,143 @@ def null_distribution_plot(null_values: np.ndarray, observed: dict[str, float], 
     ax.set_ylabel("Random gene sets (count)")
     ax.set_title(_wrap(title), loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
+    return fig
+
+
+# --------------------------------------------------------------------------- GSEA
+#: Line colours of the running-sum figure (Okabe-Ito first, colour-blind safe).
+_SET_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8E44AD",
+               "#16A085", "#7F8C8D")
+
+
+def _short(text: str, n: int = 58) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@_styled
+def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str, test: str, reference: str,
+                    metric_label: str, fdr_max: float = 0.25, note: str | None = None) -> Figure:
+    """GSEA running-sum figure of several gene sets over one ranking (the layout of the GSEA
+    desktop and ``gseapy.gseaplot2``): top, the running enrichment sum of each set (exact
+    polyline from :func:`mitoscore.gsea.running_sum`: x, y); middle, one row of ticks per set at
+    its genes' ranks; bottom, the ranking metric (higher in ``test`` on the left, higher in
+    ``reference`` on the right). Each curve: mapping with ``term, x, y, hits, nes, fdr, pval``
+    (and optionally ``collection``); the legend gives NES, FDR and nominal p. ``note`` (e.g.
+    the circular-contrast caveat) is printed under the title. Line gids ``gsea-curve|<term>``."""
+    n = len(ranking)
+    k = max(len(curves), 1)
+    fig = Figure(figsize=(11, 6.2 + 0.28 * k + (0.5 if note else 0)), layout="constrained")
+    gs = fig.add_gridspec(3, 1, height_ratios=[3.2, 0.22 * k + 0.3, 1.3])
+    ax, axr, axm = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
+    for i, c in enumerate(curves):
+        col = _SET_COLORS[i % len(_SET_COLORS)]
+        fdr = c.get("fdr")
+        fdr_txt = "NA" if fdr is None or not np.isfinite(fdr) else (f"{fdr:.2g}" if fdr >= 0.001 else "< 0.001")
+        star = " *" if fdr is not None and np.isfinite(fdr) and fdr < fdr_max else ""
+        label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {format_p(c.get('pval'))}"
+                 + (f" [{c['collection']}]" if c.get("collection") else ""))
+        ax.plot(c["x"], c["y"], color=col, lw=1.8, label=label, gid=f"gsea-curve|{c['term']}")
+        hits = np.asarray(c["hits"])
+        axr.vlines(hits, k - i - 0.9, k - i - 0.1, color=col, lw=0.6)
+    ax.axhline(0, color="#7F8C8D", lw=0.8)
+    ax.set_xlim(0, n - 1)
+    ax.set_ylabel("Running enrichment score")
+    ax.tick_params(labelbottom=False)
+    ttl = _wrap(title, 80)
+    if note:
+        ttl += "\n" + _wrap(note, 110)
+    ax.set_title(ttl, loc="left", fontsize=12 if note else None)
+    if curves:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, labelspacing=0.7)
+    else:
+        ax.text(0.5, 0.5, "no set to draw", transform=ax.transAxes, ha="center", color="#555555")
+    axr.set_xlim(0, n - 1)
+    axr.set_ylim(0, k)
+    axr.set_yticks([])
+    axr.tick_params(labelbottom=False)
+    for sp in ("left", "bottom"):
+        axr.spines[sp].set_visible(False)
+    v = ranking.to_numpy(float)
+    x = np.arange(n)
+    axm.fill_between(x, v, 0, where=v >= 0, color=_UP, alpha=0.55, lw=0, rasterized=True)
+    axm.fill_between(x, v, 0, where=v < 0, color=_DOWN, alpha=0.55, lw=0, rasterized=True)
+    zero = int(np.searchsorted(-v, 0.0))
+    axm.axvline(zero, color="#7F8C8D", ls="--", lw=1)
+    axm.set_xlim(0, n - 1)
+    axm.set_xlabel(f"Rank in the ordered gene list ({n} genes; zero cross at {zero})")
+    axm.set_ylabel(_wrap(metric_label, 22), fontsize=11)
+    axm.text(0.01, 0.92, f"higher in {test}", transform=axm.transAxes, va="top", color=_UP, fontsize=11)
+    axm.text(0.99, 0.08, f"higher in {reference}", transform=axm.transAxes, ha="right", color=_DOWN,
+             fontsize=11)
+    return fig
+
+
+@_styled
+def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[str], title: str,
+                fdr_max: float = 0.25, circular: Iterable[str] = ()) -> Figure:
+    """NES of gene sets (rows, in the order of ``terms``) across cohorts within each contrast
+    (column blocks): colour = NES (blue negative, red positive, symmetric scale), ``*`` = FDR <
+    ``fdr_max``, grey = not tested; right of each contrast block, the direction counts
+    across cohorts (``n_up``/``n_down`` of :func:`mitoscore.gsea.concordance`). Contrasts in
+    ``circular`` are labelled CIRCULAR."""
+    circular = set(circular)
+    contrasts = list(dict.fromkeys(long["contrast"]))
+    cols: list[tuple[str, str | None]] = []
+    for con in contrasts:
+        cols += [(con, c) for c in sorted(long.loc[long["contrast"] == con, "cohort"].unique())]
+        cols.append((con, None))  # concordance column
+    terms = list(terms)
+    mat = np.full((len(terms), len(cols)), np.nan)
+    star = np.zeros(mat.shape, dtype=bool)
+    tested = np.zeros(mat.shape, dtype=bool)
+    idx = {t: i for i, t in enumerate(terms)}
+    cidx = {c: j for j, c in enumerate(cols)}
+    for r in long.itertuples():
+        if r.term in idx and (r.contrast, r.cohort) in cidx:
+            i, j = idx[r.term], cidx[(r.contrast, r.cohort)]
+            mat[i, j] = r.nes
+            tested[i, j] = True
+            star[i, j] = bool(np.isfinite(r.fdr) and r.fdr < fdr_max)
+    vmax = float(np.nanmax(np.abs(mat))) if np.isfinite(mat).any() else 1.0
+    vmax = max(min(vmax, 4.0), 1.0)
+    fig = Figure(figsize=(max(7.0, 3.5 + 0.75 * len(cols)), max(4.0, 1.8 + 0.24 * len(terms))),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="#FFFFFF")
+    im = ax.imshow(np.ma.masked_invalid(mat), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto",
+                   interpolation="nearest")
+    for i in range(len(terms)):
+        for j, (con, coh) in enumerate(cols):
+            if coh is None:
+                row = concord[(concord["term"] == terms[i]) & (concord["contrast"] == con)]
+                if len(row):
+                    r = row.iloc[0]
+                    ax.text(j, i, f"{int(r.n_up)}↑ {int(r.n_down)}↓", ha="center", va="center", fontsize=8,
+                            color="#2C3E50", fontweight="bold" if r.concordant else "normal")
+            elif not tested[i, j]:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color="#D5D8DC", lw=0))
+            elif star[i, j]:
+                ax.text(j, i, "*", ha="center", va="center", fontsize=11,
+                        color="white" if abs(mat[i, j]) > 0.6 * vmax else "black")
+    ax.set_yticks(range(len(terms)), [_short(t, 48) for t in terms], fontsize=9)
+    labels = [(f"{coh}" if coh is not None else "direction\n(cohorts)") for con, coh in cols]
+    ax.set_xticks(range(len(cols)), labels, rotation=60, ha="right", fontsize=9)
+    ax.tick_params(top=False)
+    starts = [j for j, (con, coh) in enumerate(cols) if j == 0 or cols[j - 1][0] != con]
+    for j0 in starts:
+        con = cols[j0][0]
+        width = sum(1 for c in cols if c[0] == con)
+        ax.text(j0 - 0.5 + width / 2, -0.8, con + ("\n(CIRCULAR)" if con in circular else ""), ha="center",
+                va="bottom", fontsize=10, fontweight="bold", clip_on=False)
+        if j0:
+            ax.axvline(j0 - 0.5, color="black", lw=1.5)
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(len(terms) - 0.5, -0.5)
+    cb = fig.colorbar(im, ax=ax, shrink=0.5, pad=0.01)
+    cb.set_label("NES")
+    ax.set_title(_wrap(title, 90) + f"\n* FDR < {fdr_max:g}; grey: not tested; ↑/↓ cohorts with NES > 0 / < 0",
+                 loc="left", fontsize=12, pad=42)
     return fig
 
 
