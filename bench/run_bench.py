@@ -183,6 +183,7 @@ def run_workflow(work: Path, rows: list[dict], *, n_random: int, n_boot: int) ->
         shutil.rmtree(work)
     (work / "config").mkdir(parents=True)
     shutil.copytree(REPO / "config" / "signatures", work / "config" / "signatures")
+    shutil.copytree(REPO / "config" / "genesets", work / "config" / "genesets")
     pd.DataFrame(rows).to_csv(work / "config" / "cohorts.tsv", sep="\t", index=False)
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["random_sets"]["n_random_sets"] = n_random

@@ -213,6 +213,22 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         if rg and not Path(rg).exists():
             raise InputError("derivation.restrict_gmt not found", file=config_name, column="derivation.restrict_gmt",
                              value=rg, fix="correct the path or remove the key")
+    gsea = config.get("gsea", {}) or {}
+    colls = [c["name"] for c in gsea.get("collections", []) or []]
+    if len(set(colls)) != len(colls):
+        raise InputError("gsea collection names are duplicated", file=config_name, column="gsea.collections",
+                         fix="give every collection a unique name")
+    if "signatures" in colls and gsea.get("include_signatures", True):
+        raise InputError("gsea collection name 'signatures' is reserved for the configured signatures",
+                         file=config_name, column="gsea.collections", fix="rename the collection")
+    for c in gsea.get("collections", []) or []:
+        if not Path(c["gmt"]).exists():
+            raise InputError("gene-set collection file not found", file=config_name,
+                             column=f"gsea.collections[{c['name']}]", value=c["gmt"],
+                             fix="correct the path (relative to the directory Snakemake runs in)")
+    if gsea.get("min_size", 15) > gsea.get("max_size", 500):
+        raise InputError("gsea.min_size is larger than gsea.max_size (conflicting settings)", file=config_name,
+                         column="gsea.min_size", fix="set min_size <= max_size (GSEA defaults 15 and 500)")
     names = [c["name"] for c in config.get("de", {}).get("contrasts", [])]
     if len(set(names)) != len(names):
         raise InputError("contrast names are duplicated", file=config_name, column="de.contrasts",

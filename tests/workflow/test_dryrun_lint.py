@@ -13,6 +13,7 @@ def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
     assert counts.get("de") == "4", out  # 2 contrasts x 2 cohorts
     assert counts.get("summary") == "1" and counts.get("report") == "1", out
     assert counts.get("derive_signature") == "1", out
+    assert counts.get("gsea") == "4" and counts.get("gsea_summary") == "1", out  # one GSEA per DE contrast
 
 
 def test_lint_is_clean(tmp_path):

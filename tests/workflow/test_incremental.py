@@ -52,7 +52,7 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
     sheet.write_text("\n".join(lines + ["\t".join(row_c)]) + "\n")
 
     counts, out = planned_jobs(grown)
-    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "summary": 1, "report": 1}
+    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))

@@ -45,6 +45,8 @@ CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
+GSEA = config["gsea"]
+GSEA_ON = bool(GSEA["collections"])  # GSEA runs when at least one collection is configured
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -111,6 +113,10 @@ def scaled(base, per_input_mb):
 mem_mb = runtime_min = scaled
 
 
+#: (cohort, contrast) pairs with a GSEA job: every DE contrast of every cohort.
+GSEA_PAIRS = [(c, k) for c in COHORT_IDS for k in contrasts_of(c)] if GSEA_ON else []
+
+
 def per_cohort_targets(cohort):
     t = [
         f"results/cohorts/{cohort}/qc/qc.tsv",
@@ -126,6 +132,8 @@ def all_targets():
     t = []
     for c in COHORT_IDS:
         t += per_cohort_targets(c)
+    if GSEA_ON:
+        t += [f"results/cohorts/{c}/gsea/{k}.tsv" for c, k in GSEA_PAIRS] + ["results/summary/gsea_nes.tsv"]
     if DERIVATION["enabled"]:
         t.append(DERIVED_GMT)
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
