@@ -884,7 +884,7 @@ def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str
     ax.tick_params(labelbottom=False)
     ttl = _wrap(title, 80)
     if note:
-        ttl += "\n" + _wrap(note, 110)
+        ttl += "\n" + _wrap(note, 95)
     ax.set_title(ttl, loc="left", fontsize=12 if note else None)
     if curves:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, labelspacing=0.7)
@@ -900,11 +900,15 @@ def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str
     x = np.arange(n)
     axm.fill_between(x, v, 0, where=v >= 0, color=_UP, alpha=0.55, lw=0, rasterized=True)
     axm.fill_between(x, v, 0, where=v < 0, color=_DOWN, alpha=0.55, lw=0, rasterized=True)
+    lo, hi = np.quantile(v, [0.005, 0.995]) if n > 200 else (v.min(), v.max())
+    span = max(abs(lo), abs(hi), 1e-12) * 1.1
+    axm.set_ylim(-span if v.min() < 0 else 0, span if v.max() > 0 else 0)
     zero = int(np.searchsorted(-v, 0.0))
     axm.axvline(zero, color="#7F8C8D", ls="--", lw=1)
     axm.set_xlim(0, n - 1)
     axm.set_xlabel(f"Rank in the ordered gene list ({n} genes; zero cross at {zero})")
-    axm.set_ylabel(_wrap(metric_label, 22), fontsize=11)
+    axm.set_ylabel(_wrap(metric_label, 22) + ("\n(axis clipped at the\n0.5% / 99.5% quantiles)" if n > 200 else ""),
+                   fontsize=10)
     axm.text(0.01, 0.92, f"higher in {test}", transform=axm.transAxes, va="top", color=_UP, fontsize=11)
     axm.text(0.99, 0.08, f"higher in {reference}", transform=axm.transAxes, ha="right", color=_DOWN,
              fontsize=11)
@@ -939,8 +943,8 @@ def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[st
             star[i, j] = bool(np.isfinite(r.fdr) and r.fdr < fdr_max)
     vmax = float(np.nanmax(np.abs(mat))) if np.isfinite(mat).any() else 1.0
     vmax = max(min(vmax, 4.0), 1.0)
-    fig = Figure(figsize=(max(7.0, 3.5 + 0.75 * len(cols)), max(4.0, 1.8 + 0.24 * len(terms))),
-                 layout="constrained")
+    width = max(9.0, 6.0 + 0.75 * len(cols))
+    fig = Figure(figsize=(width, 3.2 + 0.24 * len(terms)), layout="constrained")
     ax = fig.add_subplot()
     cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="#FFFFFF")
     im = ax.imshow(np.ma.masked_invalid(mat), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto",
@@ -959,23 +963,27 @@ def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[st
                 ax.text(j, i, "*", ha="center", va="center", fontsize=11,
                         color="white" if abs(mat[i, j]) > 0.6 * vmax else "black")
     ax.set_yticks(range(len(terms)), [_short(t, 48) for t in terms], fontsize=9)
-    labels = [(f"{coh}" if coh is not None else "direction\n(cohorts)") for con, coh in cols]
-    ax.set_xticks(range(len(cols)), labels, rotation=60, ha="right", fontsize=9)
-    ax.tick_params(top=False)
-    starts = [j for j, (con, coh) in enumerate(cols) if j == 0 or cols[j - 1][0] != con]
-    for j0 in starts:
-        con = cols[j0][0]
-        width = sum(1 for c in cols if c[0] == con)
-        ax.text(j0 - 0.5 + width / 2, -0.8, con + ("\n(CIRCULAR)" if con in circular else ""), ha="center",
-                va="bottom", fontsize=10, fontweight="bold", clip_on=False)
-        if j0:
-            ax.axvline(j0 - 0.5, color="black", lw=1.5)
+    labels = [(f"{coh}" if coh is not None else "direction") for con, coh in cols]
+    ax.set_xticks(range(len(cols)), labels, rotation=45, ha="right", fontsize=9)
+    blocks = []
+    for j, (con, coh) in enumerate(cols):
+        if j == 0 or cols[j - 1][0] != con:
+            blocks.append([con, j, j])
+        blocks[-1][2] = j
+        if j and cols[j - 1][0] != con:
+            ax.axvline(j - 0.5, color="black", lw=1.5)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([(b0 + b1) / 2 for _, b0, b1 in blocks],
+                   [con + ("\n(CIRCULAR)" if con in circular else "") for con, _, _ in blocks],
+                   fontsize=10, fontweight="bold")
+    top.tick_params(length=0)
     ax.set_xlim(-0.5, len(cols) - 0.5)
     ax.set_ylim(len(terms) - 0.5, -0.5)
-    cb = fig.colorbar(im, ax=ax, shrink=0.5, pad=0.01)
+    cb = fig.colorbar(im, ax=ax, shrink=min(0.6, 12 / max(len(terms), 1) + 0.2), pad=0.01, aspect=25)
     cb.set_label("NES")
-    ax.set_title(_wrap(title, 90) + f"\n* FDR < {fdr_max:g}; grey: not tested; ↑/↓ cohorts with NES > 0 / < 0",
-                 loc="left", fontsize=12, pad=42)
+    fig.suptitle(_wrap(title, int(width * 8)) + "\n" + _wrap(f"* FDR < {fdr_max:g}; grey: not tested; direction: "
+                 "cohorts with NES > 0 (↑) and < 0 (↓), bold when all agree", int(width * 8)), x=0.01, ha="left",
+                 fontsize=12, fontweight="bold")
     return fig
 
 
