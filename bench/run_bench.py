@@ -156,7 +156,7 @@ def bench_scores(work: Path, quick: bool, with_r: bool) -> None:
 
 # --------------------------------------------------------------------------- GSEA
 GSEA_TASKS = {"mitoscore": "mitoscore gsea (gseapy engine for the observed ES, vectorised null), 2 threads",
-              "gseapy": "gseapy 1.3.1 prerank (its own permutation null), 2 threads"}
+              "gseapy": "gseapy 1.3.1 prerank (its own permutation null), threads=2 (gseapy caps it at cpu_count - 1)"}
 
 
 def bench_gsea(work: Path, quick: bool) -> None:
@@ -173,9 +173,9 @@ def bench_gsea(work: Path, quick: bool) -> None:
                compute_s=r["seconds"], wall_s=wall, peak_rss_mib=rss)
     _, out = measure([PY, script, "--engine", "compare", "--work", str(w)])
     c = json.loads([x for x in out.splitlines() if x.startswith("{")][-1])
-    ROWS[-1]["note"] = (f"vs mitoscore: same {c['n_sets']} sets = {c['same_sets']}, ES max |diff| "
+    ROWS[-1]["note"] = (f"vs mitoscore: same {c['n_sets']} sets = {c['same_sets']}, ES max abs. difference "
                         f"{c['max_abs_es_diff']:.1e}, leading edges identical = {c['leading_edge_identical']}; "
-                        f"NES max |diff| {c['max_abs_nes_diff']:.2f} (r = {c['nes_corr']:.4f}), FDR < 0.25: "
+                        f"NES max abs. difference {c['max_abs_nes_diff']:.2f} (r = {c['nes_corr']:.4f}), FDR < 0.25: "
                         f"{c['fdr25_mitoscore']} vs {c['fdr25_gseapy']} sets (Jaccard {c['fdr25_jaccard']:.2f}); "
                         "NES/p/FDR differ by Monte-Carlo error only (other permutations; equal for the same "
                         "permutations, tests/unit/test_gsea.py)")
