@@ -375,3 +375,21 @@ def test_demo_null_contrast_has_no_oxphos_enrichment_and_sex_shows_the_correlati
     assert oxphos["fdr"].min() > 0.25, oxphos.nsmallest(3, "fdr")[["term", "nes", "fdr"]]
     sex = out["sex"].set_index("term")
     assert sex.loc["MITOCARTA3_OXPHOS", "nes"] > 0 and sex.loc["MITOCARTA3_OXPHOS", "fdr"] < 0.05
+
+
+def test_config_check_names_a_missing_collection_file_and_a_reserved_name(tmp_path):
+    from mitoscore.config import check_config
+
+    sig = tmp_path / "s.gmt"
+    sig.write_text("S\tx\tA\tB\n")
+    base = {"signatures": [{"name": "S", "gmt": str(sig)}], "primary_signature": "S"}
+    with pytest.raises(InputError) as e:
+        check_config({**base, "gsea": {"collections": [{"name": "X", "gmt": "config/genesets/nope.gmt"}]}}, [],
+                     sheet_path="cohorts.tsv", config_name="my.yaml")
+    assert_error_names(e.value, "my.yaml", "gsea.collections[X]", "nope.gmt")
+    with pytest.raises(InputError) as e:
+        check_config({**base, "gsea": {"collections": [{"name": "signatures", "gmt": str(sig)}]}}, [],
+                     sheet_path="cohorts.tsv", config_name="my.yaml")
+    assert_error_names(e.value, "my.yaml", "reserved")
+    check_config({**base, "gsea": {"collections": [{"name": "X", "gmt": str(sig)}]}}, [], sheet_path="cohorts.tsv",
+                 config_name="my.yaml")
