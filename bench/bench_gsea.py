@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 COLLECTIONS = [
-    {"name": "MitoCarta3.0", "gmt": str(REPO / "config" / "genesets" / "mitocarta3_pathways.gmt"), "mitochondrial": True},
+    {"name": "MitoCarta3.0", "gmt": str(REPO / "config" / "genesets" / "mitocarta3_pathways.gmt"),
+     "mitochondrial": True},
     {"name": "Hallmark", "gmt": str(REPO / "config" / "genesets" / "msigdb_hallmark_v7.0.gmt")},
     {"name": "Reactome", "gmt": str(REPO / "config" / "genesets" / "msigdb_reactome_v2023.1.gmt")},
 ]
@@ -119,7 +120,8 @@ def main(argv=None) -> int:
                           "nes_corr": float(np.corrcoef(d.nes, d.NES)[0, 1]),
                           "fdr25_mitoscore": len(sig_m), "fdr25_gseapy": len(sig_g),
                           "fdr25_jaccard": len(sig_m & sig_g) / max(1, len(sig_m | sig_g)),
-                          "leading_edge_identical": bool((d.leading_edge.fillna("") == d.Lead_genes.fillna("")).all())}))
+                          "leading_edge_identical": bool((d.leading_edge.fillna("")
+                                                          == d.Lead_genes.fillna("")).all())}))
         return 0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     print(json.dumps({"task": a.engine, "seconds": sec, "peak_rss_mib": rss, "n_sets": n_sets, "n_genes": len(de),

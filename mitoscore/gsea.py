@@ -87,7 +87,8 @@ class GseaResult:
 
 
 # --------------------------------------------------------------------------- ranking
-def ranking_from_de(de: pd.DataFrame, rank_by: str = "stat", *, contrast: str = "", file: str | None = None) -> pd.Series:
+def ranking_from_de(de: pd.DataFrame, rank_by: str = "stat", *, contrast: str = "",
+                    file: str | None = None) -> pd.Series:
     """The gene ranking of one DE contrast: a Series (index gene id, name ``rank_by``)
     sorted by value, highest first, ties by gene id; genes with a missing or infinite value
     are left out (DESeq2 gives NA for all-zero genes and, for p, Cook's outliers).

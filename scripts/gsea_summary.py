@@ -23,8 +23,8 @@ def main(snakemake, log):
            if labels else plots.placeholder("no mitochondrial set or signature was tested", title=title))
     plots.save_figure(fig, out.heatmap)
     for con, sub in conc[conc["collection"].isin(shown)].groupby("contrast"):
-        log.info("%s: %d sets, %d concordant in direction across cohorts%s", con, len(sub), int(sub["concordant"].sum()),
-                 " (CIRCULAR contrast)" if con in p.circular else "")
+        log.info("%s: %d sets, %d concordant in direction across cohorts%s", con, len(sub),
+                 int(sub["concordant"].sum()), " (CIRCULAR contrast)" if con in p.circular else "")
 
 
 run(main, snakemake)  # noqa: F821
