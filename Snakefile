@@ -19,6 +19,8 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/de.smk"
 include: "workflow/rules/gsea.smk"
 include: "workflow/rules/survival.smk"
+include: "workflow/rules/validation.smk"
+include: "workflow/rules/random_null.smk"
 include: "workflow/rules/meta.smk"
 include: "workflow/rules/report.smk"
 

@@ -18,6 +18,7 @@ import pandas as pd
 from . import multiple, power, response, scores, signatures, survival
 from . import maxstat as maxstat_mod
 from . import meta as meta_mod
+from .cox import aeq_times
 from .errors import InputError, ModelSkipped
 
 log = logging.getLogger(__name__)
@@ -261,21 +262,68 @@ def _zph_rows(data: pd.DataFrame, res, *, signature: str, model: str) -> pd.Data
     return z
 
 
+def discrimination_row(t: np.ndarray, e: np.ndarray, risk: np.ndarray, *, horizons, tau: float | None,
+                       min_cases: int, n_boot: int, seed: int, level: float = 0.95) -> dict:
+    """Discrimination of one score: Harrell's C, Uno's C (``tau``) and timeROC's AUC at each
+    horizon (``min_cases`` guard), each with a percentile CI from the SAME ``n_boot``
+    resamples (:func:`survival.bootstrap`).
+
+    Keys: harrell_c(_lower/_upper), uno_c(_lower/_upper), uno_tau_months, auc_<h>m(_lower/
+    _upper/_cases) per horizon, n_boot (resamples drawn), n_boot_failed (resamples whose
+    statistics raised; a resample where a measure is undefined, e.g. too few cases, only
+    leaves that measure's CI with fewer replicates).
+    """
+    horizons = [float(h) for h in horizons]
+    tf = aeq_times(t)  # R's timefix of the C indices, once (resamples keep it); timeROC has none
+
+    def measures(rows):
+        auc = (survival.td_auc(t[rows], e[rows], risk[rows], horizons, min_cases=min_cases)["auc"].tolist()
+               if horizons else [])
+        return [survival.harrell_c(tf[rows], e[rows], risk[rows], timefix=False),
+                survival.uno_c(tf[rows], e[rows], risk[rows], tau=tau, timefix=False), *auc]
+
+    est = measures(np.arange(len(t)))
+    names = ["harrell_c", "uno_c", *[f"auc_{h:g}m" for h in horizons]]
+    lo = hi = np.full(len(names), np.nan)
+    failed = 0
+    if n_boot > 0 and len(t):
+        bs = survival.bootstrap(measures, len(t), n_boot=n_boot, seed=seed)
+        lo, hi, _ = bs.percentile_ci(level)
+        undefined = ~np.isfinite(np.asarray(est, float))  # no CI around an estimate that is not reported
+        lo, hi = np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)
+        failed = bs.n_failed
+    out: dict[str, Any] = {}
+    cases = survival.td_auc(t, e, risk, horizons)["n_cases"].tolist() if horizons else []
+    for j, name in enumerate(names):
+        out.update({name: est[j], f"{name}_lower": lo[j], f"{name}_upper": hi[j]})
+        if name == "uno_c":
+            out["uno_tau_months"] = tau if tau is not None else np.nan
+        if name.startswith("auc_"):
+            out[f"{name}_cases"] = int(cases[j - 2])
+    out.update(n_boot=int(max(n_boot, 0)), n_boot_failed=int(failed))
+    return out
+
+
 def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary: str,
                     covariates: list[str] = (), reference_levels: dict[str, str] | None = None,
                     strata: list[str] = (), treatment: bool = False, reference_arm: str | None = None,
                     min_events: int = 10, min_epv: float = 5.0, horizons=(12, 24), n_bootstrap: int = 200,
-                    seed: int = 1, cut_rule: str = "median") -> SurvivalResult:
+                    seed: int = 1, cut_rule: str = "median", tau: float | None = None,
+                    min_cases_td_auc: int = 10) -> SurvivalResult:
     """All survival / response analyses of one cohort for every scored signature.
 
-    Models (lifelines Cox, Efron ties, tight convergence = R coxph):
+    Models (the package's Cox engine, Efron ties, R coxph's iteration and convergence rule):
       * ``univariable``: HR per SD of the score (the pre-declared validation analysis);
       * ``multivariable``: score + configured covariates (explicit reference levels, strata);
       * ``group``: high vs low by the pre-declared cut (two-group rules only);
     plus KM and log-rank by the pre-declared groups, survival 3.x ``cox.zph`` checks,
-    the score x treatment interaction (LR test, per-arm HRs), Harrell's/Uno's C with
-    bootstrap CIs, time-dependent AUC, C gain over the clinical model, response
+    the score x treatment interaction (LR test, per-arm HRs), discrimination (Harrell's C,
+    Uno's C up to ``tau`` months -- default: the largest horizon --, timeROC's AUC at each
+    horizon, all with percentile CIs from the same ``n_bootstrap`` resamples), the
+    optimism-corrected C gain over the clinical model (with the cohort's strata), response
     (logistic OR per SD, AUROC), maxstat (EXPLORATORY), and Schoenfeld power.
+    Guards: log-rank, maxstat and the Cox models need ``min_events`` events (the KM table
+    is still written); a horizon's AUC needs ``min_cases_td_auc`` cases.
     A model that cannot be fitted is skipped and recorded in ``skipped``.
     """
     reference_levels = dict(reference_levels or {})
@@ -283,6 +331,8 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
     cox_rows, lr_rows, km_rows, med_rows, zph_rows, int_rows = [], [], [], [], [], []
     disc_rows, resp_rows, ms_rows, skipped = [], [], [], []
     rng_seed = int(seed)
+    horizons = [float(h) for h in horizons]
+    tau_used = float(tau) if tau is not None else (max(horizons) if horizons else None)
 
     def skip(sig, model, reason):
         skipped.append({"signature": sig, "model": model, "reason": str(reason)})
@@ -306,13 +356,16 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
             med_rows.append({"signature": sig, "group": lvl, "n": len(sub), "events": int(sub[EVENT].sum()),
                              "median": m["median"], "median_lcl": m["lcl"], "median_ucl": m["ucl"]})
         if df["group"].nunique() >= 2:
-            lr = survival.logrank_test(t, e, df["group"].to_numpy())
-            row = {"signature": sig, "kind": kind, "grouping": cut_rule, "chisq": lr["chisq"], "df": lr["df"],
-                   "p": lr["p"], "n": lr["n"], "events": lr["events"]}
-            for lvl in sorted(lr["observed"]):
-                row[f"obs_{lvl}"] = lr["observed"][lvl]
-                row[f"exp_{lvl}"] = lr["expected"][lvl]
-            lr_rows.append(row)
+            try:
+                lr = survival.logrank_test(t, e, df["group"].to_numpy(), min_events=min_events)
+                row = {"signature": sig, "kind": kind, "grouping": cut_rule, "chisq": lr["chisq"], "df": lr["df"],
+                       "p": lr["p"], "n": lr["n"], "events": lr["events"]}
+                for lvl in sorted(lr["observed"]):
+                    row[f"obs_{lvl}"] = lr["observed"][lvl]
+                    row[f"exp_{lvl}"] = lr["expected"][lvl]
+                lr_rows.append(row)
+            except ModelSkipped as exc:
+                skip(sig, "logrank", exc.reason)
 
         # Cox: univariable per SD
         uni = None
@@ -366,24 +419,20 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
 
         # Discrimination
         if uni is not None:
-            risk = df[SCORE].to_numpy(float)
             drow = {"signature": sig, "kind": kind, "n": len(df), "events": int(e.sum())}
-            hc = survival.bootstrap_ci(survival.harrell_c, (t, e, risk), n_boot=n_bootstrap, seed=rng_seed)
-            drow.update({"harrell_c": hc["estimate"], "harrell_c_lower": hc["ci_lower"],
-                         "harrell_c_upper": hc["ci_upper"]})
-            uc = survival.bootstrap_ci(survival.uno_c, (t, e, risk), n_boot=n_bootstrap, seed=rng_seed)
-            drow.update({"uno_c": uc["estimate"], "uno_c_lower": uc["ci_lower"], "uno_c_upper": uc["ci_upper"]})
-            try:
-                auc = survival.td_auc(t, e, risk, list(horizons))
-                for rec in auc.itertuples():
-                    drow[f"auc_{rec.horizon:g}m"] = rec.auc
-            except (ValueError, ModelSkipped) as exc:
-                skip(sig, "td_auc", exc)
+            drow.update(discrimination_row(t, e, df[SCORE].to_numpy(float), horizons=horizons, tau=tau_used,
+                                           min_cases=min_cases_td_auc, n_boot=n_bootstrap, seed=rng_seed))
+            for h in horizons:
+                nc = drow[f"auc_{h:g}m_cases"]
+                if nc < min_cases_td_auc:
+                    skip(sig, f"td_auc_{h:g}m", f"only {nc} cases (events before {h:g} months) < "
+                                                f"min_cases_td_auc={min_cases_td_auc}; AUC not estimated")
             if mv_dm is not None:
                 try:
                     clin_terms = [c for c in mv_dm.columns if c != SCORE]
-                    cg = survival.c_gain(mv_dm.join(df[[TIME, EVENT]]), TIME, EVENT, clin_terms, SCORE,
-                                         n_boot=n_bootstrap, seed=rng_seed)
+                    cg = survival.c_gain(mv_dm.join(df[[TIME, EVENT, *strata]]), TIME, EVENT, clin_terms, SCORE,
+                                         strata=strata or None, n_boot=n_bootstrap, seed=rng_seed,
+                                         min_events=min_events, min_epv=min_epv)
                     drow.update({f"cgain_{k}": v for k, v in cg.items()})
                 except ModelSkipped as exc:
                     skip(sig, "c_gain", exc.reason)
@@ -404,7 +453,7 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
 
         # maxstat: data-driven cutpoint, EXPLORATORY only
         try:
-            ms = maxstat_mod.maxstat_logrank(t, e, df["score"].to_numpy(float))
+            ms = maxstat_mod.maxstat_logrank(t, e, df["score"].to_numpy(float), min_events=min_events)
             ms_rows.append({"signature": sig, "kind": kind, "analysis": "EXPLORATORY (data-driven cutpoint)",
                             **{k: ms[k] for k in ("statistic", "cutpoint", "p_lau94", "p_lau92", "n_cuts",
                                                   "n_high")}})
@@ -511,7 +560,9 @@ def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, method: str = "REM
             loo.insert(0, "model", model)
             loo.insert(0, "signature", sig)
             loo_rows.append(loo)
-    meta_df = pd.DataFrame(meta_rows)
+    meta_df = pd.DataFrame(meta_rows) if meta_rows else pd.DataFrame(columns=[  # no model in any cohort
+        "signature", "model", "method", "test", "k", "cohorts", "hr", "ci_lower", "ci_upper", "p", "estimate", "se",
+        "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "analysis"])
     loo_df = pd.concat(loo_rows, ignore_index=True) if loo_rows else pd.DataFrame(
         columns=["signature", "model", "left_out", "estimate", "ci_lb", "ci_ub", "pval", "tau2", "I2"])
     return hr, meta_df, loo_df

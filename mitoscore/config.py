@@ -122,39 +122,95 @@ def signature_path(spec: dict) -> str | None:
     return spec.get("gmt") or spec.get("weights")
 
 
-def derivation_cohort(der: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
-    """The cohort a signature is derived in: ``derivation.cohort`` if given, else the first
-    cohort with role ``discovery``."""
+def discovery_cohort(named: str | None, cohorts: list[dict], *, setting: str, purpose: str, what: str,
+                     sheet_path: str, config_name: str = "config", required: bool = True,
+                     require_role: bool = False) -> str | None:
+    """The one cohort a step treats as the discovery cohort (cut frozen by ``discovery_median``,
+    signature derivation, the frozen model of TRIPOD validation): the cohort named by the config
+    key ``setting`` if given, else the single cohort with role ``discovery``. ``purpose`` and
+    ``what`` word the error messages.
+
+    Several discovery cohorts and none named: refused (the choice is never guessed). No discovery
+    cohort: refused when ``required``, else None (the caller falls back and records why).
+    ``require_role``: a named cohort must itself have role ``discovery``.
+    """
     ids = [c["cohort"] for c in cohorts]
     discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
-    target = der.get("cohort") or (discovery[0] if discovery else None)
-    if target is None:
-        raise InputError("derivation is enabled but no cohort has role 'discovery'", file=sheet_path,
-                         column="role", fix="mark the discovery cohort (role: discovery) or set derivation.cohort")
-    if target not in ids:
-        raise InputError(f"derivation.cohort '{target}' is not in the cohort sheet", file=config_name,
-                         column="derivation.cohort", fix=f"use one of {ids}")
-    return target
+    if named is not None:
+        if named not in ids:
+            near = nearest(named, ids)
+            raise InputError(f"{what} '{named}' is not in the cohort sheet", file=config_name, column=setting,
+                             value=named, fix=f"use a cohort id from {sheet_path}: {ids}"
+                                              + (f" (did you mean '{near}'?)" if near else ""))
+        if require_role and named not in discovery:
+            raise InputError(f"{setting} '{named}' does not have role 'discovery' in the cohort sheet",
+                             file=sheet_path, column="role", value=named,
+                             fix=f"set role=discovery for {named}, or name one of the discovery cohorts {discovery}")
+        return named
+    if len(discovery) == 1:
+        return discovery[0]
+    if not discovery and not required:
+        return None
+    raise InputError(f"{purpose} needs one discovery cohort; the sheet has {len(discovery)} ({discovery})",
+                     file=sheet_path, column="role",
+                     fix=f"set role=discovery on exactly one cohort, or name it in {setting}")
+
+
+def derivation_cohort(der: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
+    """The cohort a signature is derived in: ``derivation.cohort`` if given, else the single
+    cohort with role ``discovery`` (:func:`discovery_cohort`)."""
+    return discovery_cohort(der.get("cohort"), cohorts, setting="derivation.cohort", purpose="signature derivation",
+                            what="derivation cohort",
+                            sheet_path=sheet_path, config_name=config_name)
 
 
 def cutpoint_cohort(cut: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> str:
     """The cohort whose median is frozen under cutpoint rule ``discovery_median``:
-    ``cutpoint.cohort`` if given, else the single cohort with role ``discovery``."""
-    ids = [c["cohort"] for c in cohorts]
-    if cut.get("cohort") is not None:
-        if cut["cohort"] not in ids:
-            near = nearest(cut["cohort"], ids)
-            raise InputError(f"cutpoint cohort '{cut['cohort']}' is not in the cohort sheet", file=config_name,
-                             column="cutpoint.cohort", value=cut["cohort"],
-                             fix=f"use a cohort id from {sheet_path}: {ids}"
-                                 + (f" (did you mean '{near}'?)" if near else ""))
-        return cut["cohort"]
-    discovery = [c["cohort"] for c in cohorts if c.get("role") == "discovery"]
-    if len(discovery) != 1:
-        raise InputError(f"cutpoint rule 'discovery_median' needs one discovery cohort; the sheet has "
-                         f"{len(discovery)} ({discovery})", file=sheet_path, column="role",
-                         fix="set role=discovery on exactly one cohort, or name it in cutpoint.cohort")
-    return discovery[0]
+    ``cutpoint.cohort`` if given, else the single cohort with role ``discovery``
+    (:func:`discovery_cohort`)."""
+    return discovery_cohort(cut.get("cohort"), cohorts, setting="cutpoint.cohort", what="cutpoint cohort",
+                            purpose="cutpoint rule 'discovery_median'", sheet_path=sheet_path, config_name=config_name)
+
+
+def frozen_cohort(validation: dict | None, cohorts: list[dict], *, sheet_path: str,
+                  config_name: str = "config") -> str | None:
+    """The discovery cohort whose frozen model (standardisation, cut, Cox models) the validation
+    cohorts apply (TRIPOD external validation): ``validation.discovery_cohort`` if given (it must
+    have role ``discovery``), else the single cohort with role ``discovery``. None when frozen
+    validation is disabled (``validation.frozen: false``) or no cohort has role ``discovery``
+    (validation cohorts then fall back to the per-cohort analysis, with a recorded note)."""
+    validation = validation or {}
+    if not validation.get("frozen", True):
+        return None
+    return discovery_cohort(validation.get("discovery_cohort"), cohorts, setting="validation.discovery_cohort",
+                            purpose="frozen-model validation",
+                            what="discovery cohort of the frozen model", sheet_path=sheet_path, config_name=config_name,
+                            required=False, require_role=True)
+
+
+def validated_cohorts(validation: dict | None, cohorts: list[dict], frozen_from: str | None) -> list[str]:
+    """The cohorts the frozen model is validated in: every cohort with role ``validation``
+    (the sheet default) other than the discovery cohort, when frozen validation is enabled."""
+    if not (validation or {}).get("frozen", True):
+        return []
+    return [c["cohort"] for c in cohorts if c.get("role", "validation") == "validation" and c["cohort"] != frozen_from]
+
+
+def estimation_label(cohort: str, cohorts: list[dict], validation: dict | None, frozen_from: str | None) -> str:
+    """How the per-cohort (re-estimated) survival analysis of ``cohort`` is labelled
+    (``estimation`` column of survival/cox.tsv): ``discovery`` (the frozen model's source),
+    ``sensitivity (re-estimated in this cohort)`` (a validation cohort with a frozen model: the
+    frozen validation is its analysis), or ``per-cohort ...`` with the reason there is no frozen
+    model for it."""
+    enabled = (validation or {}).get("frozen", True)
+    if cohort == frozen_from:
+        return "discovery"
+    if cohort in validated_cohorts(validation, cohorts, frozen_from):
+        return ("sensitivity (re-estimated in this cohort)" if frozen_from is not None
+                else "per-cohort (no discovery cohort in the run)")
+    if not enabled:
+        return "per-cohort (frozen validation disabled)"
+    return "per-cohort (discovery-role cohort other than the frozen model's)"
 
 
 def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_name: str = "config") -> None:
@@ -213,6 +269,14 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         if rg and not Path(rg).exists():
             raise InputError("derivation.restrict_gmt not found", file=config_name, column="derivation.restrict_gmt",
                              value=rg, fix="correct the path or remove the key")
+    frozen_from = frozen_cohort(config.get("validation"), cohorts, sheet_path=sheet_path, config_name=config_name)
+    if (frozen_from is not None and cut.get("rule") == "discovery_median"
+            and cutpoint_cohort(cut, cohorts, sheet_path=sheet_path, config_name=config_name) != frozen_from):
+        raise InputError(f"the discovery_median cut is frozen in "
+                         f"'{cutpoint_cohort(cut, cohorts, sheet_path=sheet_path, config_name=config_name)}' but the "
+                         f"frozen model comes from '{frozen_from}' (conflicting settings)", file=config_name,
+                         column="cutpoint.cohort", fix="name the same cohort in cutpoint.cohort and "
+                                                       "validation.discovery_cohort (or remove one of them)")
     gsea = config.get("gsea", {}) or {}
     colls = [c["name"] for c in gsea.get("collections", []) or []]
     if len(set(colls)) != len(colls):

@@ -42,22 +42,30 @@ def logrank_scores(time, event) -> np.ndarray:
 
 
 def p_lausen92(b: float, minprop: float = 0.1, maxprop: float = 0.9) -> float:
-    """Lausen & Schumacher (1992) approximation (``maxstat::pLausen92``):
+    """Lausen & Schumacher (1992) approximation = R ``maxstat:::pLausen92`` (maxstat 0.7-25):
 
+    p = 1 when b < 1 (R's bound: the approximation is only valid for large b); otherwise
     p = 4 phi(b)/b + phi(b) (b - 1/b) log(maxprop (1-minprop) / ((1-maxprop) minprop)),
-    truncated below at 0.
+    truncated below at 0 (R ``max(p, 0)``). Never above 1.
     """
+    if b < 1:
+        return 1.0
     db = norm.pdf(b)
     p = 4 * db / b + db * (b - 1 / b) * math.log((maxprop * (1 - minprop)) / ((1 - maxprop) * minprop))
     return float(max(p, 0.0))
 
 
 def p_lausen94(b: float, n: int, minprop: float = 0.1, maxprop: float = 0.9, m=None) -> float:
-    """Lausen, Sauerbrei & Schumacher (1994) improved Bonferroni bound (``maxstat::pLausen94``).
+    """Lausen, Sauerbrei & Schumacher (1994) improved Bonferroni bound (R ``maxstat:::pLausen94``),
+    reported as a probability: min(bound, 1).
 
     With m_1 < ... < m_K the group sizes ("number at or below the cut") of the
     candidate cutpoints and t_i = sqrt(1 - m_i (N - m_{i+1}) / ((N - m_i) m_{i+1})):
-    p = 1 - (Phi(b) - Phi(-b)) + sum_i (1/pi) exp(-b^2/2) (t_i - (b^2/4 - 1) t_i^3 / 6).
+    bound = 1 - (Phi(b) - Phi(-b)) + sum_i (1/pi) exp(-b^2/2) (t_i - (b^2/4 - 1) t_i^3 / 6)
+    (the sum is 0 with a single cut, as R). The bound is an upper bound of P(M >= b) under
+    the null and exceeds 1 for small b (many cuts); maxstat 0.7-25 returns it untruncated
+    (values up to ~5 on the tied-data golden), mitoscore reports min(bound, 1) and is
+    otherwise identical to R (``tests/golden/maxstat_bound.R``).
     """
     if m is None:
         m = np.arange(math.floor(n * minprop), math.floor(n * maxprop) + 1)
@@ -66,10 +74,10 @@ def p_lausen94(b: float, n: int, minprop: float = 0.1, maxprop: float = 0.9, m=N
     m2 = m[1:]
     t = np.sqrt(1 - m1 * (n - m2) / ((n - m1) * m2))
     d = np.sum(1 / math.pi * math.exp(-b * b / 2) * (t - (b * b / 4 - 1) * t ** 3 / 6))
-    return float(1 - (norm.cdf(b) - norm.cdf(-b)) + d)
+    return float(min(1 - (norm.cdf(b) - norm.cdf(-b)) + d, 1.0))
 
 
-def maxstat_logrank(time, event, x, minprop: float = 0.1, maxprop: float = 0.9) -> dict:
+def maxstat_logrank(time, event, x, minprop: float = 0.1, maxprop: float = 0.9, *, min_events: int = 1) -> dict:
     """Maximally selected standardised log-rank statistic over cutpoints of ``x``.
 
     EXPLORATORY: the cutpoint is data-driven (see module docstring).
@@ -87,7 +95,8 @@ def maxstat_logrank(time, event, x, minprop: float = 0.1, maxprop: float = 0.9) 
 
     Returns dict(statistic, cutpoint, p_lau94, p_lau92, n_cuts, n_high, n, stats, cuts)
     where ``stats``/``cuts`` are the per-cut statistics (numpy arrays).
-    Raises ModelSkipped when there is no event, no candidate cut, or zero score variance.
+    Raises ModelSkipped when there are fewer than ``min_events`` events (at least one; the
+    Cox guard ``survival.min_events``), no candidate cut, or zero score variance.
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
@@ -99,8 +108,9 @@ def maxstat_logrank(time, event, x, minprop: float = 0.1, maxprop: float = 0.9) 
     n = time.size
     if n < 2:
         raise ModelSkipped(f"maxstat: only {n} complete observation(s)")
-    if event.sum() == 0:
-        raise ModelSkipped("maxstat: no events")
+    if event.sum() < max(min_events, 1):
+        raise ModelSkipped(f"maxstat: only {int(event.sum())} events (n={n}); at least "
+                           f"min_events={max(min_events, 1)} are required")
     scores = logrank_scores(time, event)
     order = np.argsort(x, kind="stable")  # R order(): stable
     y = scores[order]

@@ -43,9 +43,9 @@ from .io import atomic_path  # noqa: E402
 __all__ = [
     "GROUP_COLORS", "ARM_COLORS", "PALETTE", "GROUP_ORDER", "STYLE", "SVG_HASHSALT",
     "group_color", "arm_colors", "format_p", "format_hr", "numbers_at_risk",
-    "default_risk_times", "empirical_percentile",
+    "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
-    "library_size_plot", "null_distribution_plot", "interaction_plot", "save_figure",
+    "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
     "enrichment_plot", "nes_heatmap",
 ]
 
@@ -508,6 +508,63 @@ def interaction_plot(per_arm: pd.DataFrame, *, title: str, p_interaction: float 
     return fig
 
 
+# --------------------------------------------------------------------------- calibration
+_MODEL_STYLE = {"univariable": ("o", PALETTE[2], "frozen score model"),
+                "multivariable": ("s", PALETTE[1], "frozen clinical + score model")}
+
+
+@_styled
+def calibration_plot(curve: pd.DataFrame, *, title: str) -> Figure:
+    """Predicted vs observed survival of a frozen model, one panel per horizon.
+
+    ``curve`` is the ``calibration_curve.tsv`` table of one signature (``model, horizon,
+    grouping, group, n, events, predicted, observed, observed_lower, observed_upper``).
+    Points: quantile groups of the frozen linear predictor (``lp_quantile``), one marker and
+    colour per model, joined in order of predicted risk; the frozen risk groups (``frozen_group``,
+    hollow, coloured high/low) of the score model. Vertical bars: the Kaplan-Meier 95% log-log
+    CI of the observed survival. The dashed diagonal is perfect calibration; both axes 0-1.
+    """
+    need = {"model", "horizon", "grouping", "group", "predicted", "observed", "observed_lower", "observed_upper"}
+    if curve is None or curve.empty or need - set(curve.columns):
+        return placeholder("no calibration data (no frozen model could be validated in this cohort)", title=title)
+    horizons = sorted(curve["horizon"].astype(float).unique())
+    fig = Figure(figsize=(4.6 * len(horizons) + 1.0, 5.6), layout="constrained")
+    axes = fig.subplots(1, len(horizons), squeeze=False)[0]
+    handles: dict[str, Line2D] = {}
+    for ax, h in zip(axes, horizons):
+        ax.plot([0, 1], [0, 1], ls="--", lw=1.2, color="#7F8C8D", zorder=1)
+        sub = curve[curve["horizon"].astype(float) == h]
+        for model, (marker, color, label) in _MODEL_STYLE.items():
+            d = sub[(sub["model"] == model) & (sub["grouping"] == "lp_quantile")].sort_values("predicted")
+            if d.empty:
+                continue
+            x, y = d["predicted"].to_numpy(float), d["observed"].to_numpy(float)
+            lo, hi = d["observed_lower"].to_numpy(float), d["observed_upper"].to_numpy(float)
+            ax.vlines(x, lo, hi, color=color, lw=1.4, alpha=0.8, zorder=2)
+            ax.plot(x, y, marker=marker, color=color, ms=8, lw=1.0, zorder=3, gid=f"calibration-{model}")
+            handles[model] = Line2D([], [], marker=marker, color=color, lw=1.0, ms=8,
+                                    label=f"{label} (quantile groups)")
+        d = sub[(sub["model"] == "univariable") & (sub["grouping"] == "frozen_group")]
+        for r in d.itertuples():
+            c = group_color(r.group) or _NEUTRAL
+            ax.vlines(r.predicted, r.observed_lower, r.observed_upper, color=c, lw=1.4, alpha=0.6, zorder=2)
+            ax.plot([r.predicted], [r.observed], marker="D", mfc="white", mec=c, mew=2, ms=10, ls="none", zorder=4,
+                    gid="calibration-frozen-group")
+            handles[f"group-{r.group}"] = Line2D([], [], marker="D", mfc="white", mec=c, mew=2, ms=10, ls="none",
+                                                 label=f"frozen {r.group} group")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        ax.set_title(f"{h:g} months", loc="left")
+        ax.set_xlabel("Predicted survival (mean)")
+        ax.grid(color="#E5E7E9", lw=0.8, zorder=0)
+    axes[0].set_ylabel("Observed survival (Kaplan-Meier, 95% CI)")
+    handles["diagonal"] = Line2D([], [], ls="--", color="#7F8C8D", label="perfect calibration")
+    fig.legend(handles=list(handles.values()), loc="outside lower center", ncol=min(len(handles), 3), fontsize=11)
+    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
 # --------------------------------------------------------------------------- DE plots
 def _sig_mask(de: pd.DataFrame, alpha: float, lfc_threshold: float = 0.0) -> np.ndarray:
     padj = pd.to_numeric(de["padj"], errors="coerce").to_numpy(float)
@@ -801,44 +858,53 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
 
 
 # --------------------------------------------------------------------------- random-set null
-def empirical_percentile(null_values, x: float) -> float:
-    """Percent of the (finite) null values that are <= ``x``."""
-    v = np.asarray(null_values, dtype=float)
-    v = v[np.isfinite(v)]
-    return float(100.0 * np.mean(v <= x)) if v.size else math.nan
-
-
 @_styled
-def null_distribution_plot(null_values: np.ndarray, observed: dict[str, float], *,
-                           xlabel: str = "|log HR| per SD", title: str) -> Figure:
-    """Histogram of the statistic over random size-matched gene sets with one vertical
-    line per observed signature, labelled with its value and empirical percentile
-    (:func:`empirical_percentile`) and the empirical p = (1 + #null >= x) / (1 + N)."""
-    v = np.asarray(null_values, dtype=float)
-    v = v[np.isfinite(v)]
-    fig = Figure(figsize=(9, 6), layout="constrained")
-    ax = fig.add_subplot()
-    obs = [(str(k), float(val)) for k, val in observed.items()]
-    finite_obs = [val for _, val in obs if np.isfinite(val)]
-    lo = min([*(v.tolist() or [0.0]), *finite_obs])
-    hi = max([*(v.tolist() or [1.0]), *finite_obs])
-    if hi <= lo:
-        hi = lo + 1.0
-    bins = np.linspace(lo, hi, 41) if v.size else 10
-    ax.hist(v, bins=bins, color="#BDC3C7", edgecolor="white", lw=0.6,
-            label=f"random gene sets (N = {v.size})", gid="null-hist")
-    sig_cols = ["#000000", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00"]
-    for i, (name, val) in enumerate(obs):
-        if not np.isfinite(val):
+def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: str,
+                           xlabel: str = "|Wald z| of the HR per SD (univariable Cox)") -> Figure:
+    """One panel per signature: the distribution of |z| over the VALID random draws of that
+    signature's own size and kind (``null`` rows with status "ok" of that signature), and a
+    vertical line at the signature's observed |z|. Every number printed (observed |z|,
+    percentile, empirical p, valid and excluded draws) is read from ``summary`` (the
+    ``random_null/summary.tsv`` table, :mod:`mitoscore.nullsets`), so figure and table
+    cannot disagree. A signature without a usable null shows its ``note`` instead."""
+    rows = list(summary.to_dict("records")) if summary is not None else []
+    k = max(len(rows), 1)
+    ncol = 1 if k == 1 else 2
+    nrow = math.ceil(k / ncol)
+    fig = Figure(figsize=(7.5 * ncol, 4.6 * nrow + 0.8), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
+    if not rows:
+        axes[0].text(0.5, 0.5, "No random-signature null was computed", ha="center", va="center",
+                     transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    for ax, r in zip(axes, rows):
+        name = str(r["signature"])
+        sub = null[(null["signature"] == name) & (null["status"] == "ok")] if len(null) else null
+        v = np.abs(sub["z"].to_numpy(float)) if len(sub) else np.zeros(0)
+        obs = abs(float(r["observed_z"])) if pd.notna(r.get("observed_z")) else math.nan
+        kind = "random single genes" if r.get("kind") == "single_gene" else f"random {int(r['size'])}-gene sets"
+        ax.set_title(_wrap(f"{name} vs {kind}", 45), loc="left", fontsize=13)
+        if not v.size:
+            ax.text(0.5, 0.5, _wrap(str(r.get("note") or "no valid random draw"), 50), ha="center", va="center",
+                    transform=ax.transAxes, gid=f"null-note|{name}")
+            ax.set_axis_off()
             continue
-        pct = empirical_percentile(v, val)
-        pemp = (1 + int(np.sum(v >= val))) / (1 + v.size)
-        ax.axvline(val, color=sig_cols[i % len(sig_cols)], lw=2.5, gid=f"observed|{name}",
-                   label=f"{name}: {val:.2f} (percentile {pct:.1f}; {format_p(pemp, 'empirical p')})")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("Random gene sets (count)")
-    ax.set_title(_wrap(title), loc="left")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
+        lo = min(v.min(), obs) if np.isfinite(obs) else v.min()
+        hi = max(v.max(), obs) if np.isfinite(obs) else v.max()
+        if hi <= lo:
+            hi = lo + 1.0
+        ax.hist(v, bins=np.linspace(lo, hi, 31), color="#BDC3C7", edgecolor="white", lw=0.6, gid=f"null-hist|{name}",
+                label=f"valid draws N = {int(r['n_valid'])} (excluded: {int(r['n_failed'])})")
+        if np.isfinite(obs):
+            ax.axvline(obs, color="#000000", lw=2.5, gid=f"observed|{name}",
+                       label=f"{name}: |z| = {obs:.2f}; percentile {float(r['percentile_abs_z']):.1f}; "
+                             f"{format_p(float(r['empirical_p']), 'empirical p')}")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Random draws (count)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize=10)
+    for ax in axes[len(rows):]:
+        ax.set_axis_off()
+    fig.suptitle(_wrap(title, 100), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
 
 
@@ -992,15 +1058,17 @@ _METADATA = {"svg": {"Date": None}, "png": {"Software": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150, svg_text: bool = False) -> None:
     """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
     (fixed ``svg.hashsalt``, no date/software metadata: two runs give identical bytes),
-    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers."""
+    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers.
+    ``svg_text``: keep text as ``<text>`` elements in an SVG (searchable, selectable; the
+    default draws glyphs as paths)."""
     fmt = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
     if fmt not in _METADATA:
         raise ValueError(f"save_figure: unsupported figure format {fmt!r} for {path}; use .svg, .png or .pdf")
     try:
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}):
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none" if svg_text else "path"}):
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
     finally:

@@ -608,12 +608,12 @@ COHORT_TABLES: dict[str, str] = {
     "maxstat": "survival/maxstat_exploratory.tsv",
     "power": "survival/power.tsv",
     "skipped": "survival/skipped_models.tsv",
-    "random_null_summary": "survival/random_null_summary.tsv",
+    "random_null_summary": "random_null/summary.tsv",
 }
 #: Per-cohort figures (key -> path); km_<signature> and volcano_<contrast> are added per config.
 COHORT_FIGURES: dict[str, str] = {
     "interaction": "survival/interaction.svg",
-    "random_null": "survival/random_null.svg",
+    "random_null": "random_null/null.svg",
     "scores": "scores.svg",
     "pca": "qc/pca.svg",
     "library_sizes": "qc/library_sizes.svg",
@@ -1101,16 +1101,18 @@ def sec_methods(ctx: ReportContext, ps: Pseudonymiser) -> str:
                          C("missing", "Missing genes")], max_rows=40) if cov is not None else "",
         "<h3>Survival and response</h3>",
         para(f"Kaplan-Meier estimates with log-log 95% confidence intervals and the R survfit median rule; "
-             f"log-rank tests between the pre-declared groups. Cox proportional-hazards models (lifelines "
-             f"{ver('lifelines')}, Efron ties, convergence as R coxph): univariable per SD (primary), high vs low, "
+             f"log-rank tests between the pre-declared groups. Cox proportional-hazards models (mitoscore's Efron "
+             f"engine, R coxph's Newton-Raphson and convergence rule): univariable per SD (primary), high vs low, "
              "and the pre-specified multivariable model with explicit reference levels (and strata if "
              f"configured). Models with fewer than {esc(sv.get('min_events', 10))} events or fewer than "
              f"{esc(sv.get('min_epv', 5))} events per parameter were not fitted and are listed as skipped. "
              "Proportional hazards checked with the scaled Schoenfeld residual test of R survival 3.x "
              "<code>cox.zph</code> (KM time transform, per term and global). Predictive value: score x treatment "
-             "interaction (likelihood-ratio test) and per-arm HR per SD. Discrimination: Harrell's and Uno's C with "
-             f"bootstrap 95% CIs ({esc(sv.get('n_bootstrap', 200))} resamples, seed {esc(sv.get('seed'))}), "
-             f"time-dependent AUC at {esc(', '.join(str(h) for h in sv.get('horizons_months', [])))} months. "
+             "interaction (likelihood-ratio test) and per-arm HR per SD. Discrimination: Harrell's and Uno's C "
+             "(R concordance, timewt n/G2, up to the pre-specified tau) and timeROC's marginal time-dependent AUC "
+             f"at {esc(', '.join(str(h) for h in sv.get('horizons_months', [])))} months, with percentile bootstrap "
+             f"95% CIs ({esc(sv.get('n_bootstrap', 200))} resamples, seed {esc(sv.get('seed'))}); C gain over the "
+             "clinical model with Harrell's bootstrap optimism correction. "
              "Response (CR/CRi vs refractory): logistic regression odds ratio per SD (Wald CI) and AUROC "
              "(DeLong CI). Schoenfeld detectable HR. Exploratory data-driven cutpoints: maximally selected "
              "log-rank statistic with the Lau (1994) and Lau (1992) p-value approximations. "
@@ -1119,6 +1121,7 @@ def sec_methods(ctx: ReportContext, ps: Pseudonymiser) -> str:
         para(f"{esc(nl.get('n_random_sets', 200))} random gene sets of each signature's size "
              f"({'matched on mean expression' if nl.get('match_expression', True) else 'unmatched'}, seed "
              f"{esc(nl.get('seed'))}) were scored and modelled exactly like the signature (univariable Cox per SD); "
+             "draws whose Cox model did not converge are excluded and counted; over the n valid draws "
              "the empirical p is (1 + #{|z<sub>random</sub>| >= |z<sub>observed</sub>|}) / (n + 1)."),
         "<h3>Meta-analysis</h3>",
         para(f"Random-effects meta-analysis of log HR per SD (SE from the Wald CI), tau<sup>2</sup> estimator "

@@ -409,21 +409,24 @@ def comment_line(name: str, params: SimParams) -> str:
 def marginal_truth(params: SimParams, n: int = 50000) -> dict:
     """Monte-Carlo 'population' values a score-free analysis of latent z targets.
 
-    Fits lifelines Cox models of OS on the TRUE z in one very large cohort with
+    Fits Cox models (the package's engine, :func:`mitoscore.cox.fit`) of OS on the TRUE z
+    in one very large cohort with
     the cohort's parameters (seed + 7919): univariable HR per SD (this marginal
     HR depends on the arm mix and differs from exp(b_mito)), and the marginal
     CR/CRi odds ratio per SD of z by arm.
     """
-    from lifelines import CoxPHFitter
-
+    from . import cox
     from .response import irls_logistic
     from .survival import km_median
 
     big = SimParams(**{**asdict(params), "n_samples": n, "seed": params.seed + 7919})
     d = simulate_clinical(big)
-    cph = CoxPHFitter().fit(d[["os_months", "os_event", "latent_oxphos_TRUTH"]],
-                            duration_col="os_months", event_col="os_event")
-    out = {"mc_n": n, "univariable_hr_per_sd_latent_z": round(float(np.exp(cph.params_.iloc[0])), 3),
+    def hr(dd: pd.DataFrame) -> float:
+        f = cox.fit(dd["os_months"].to_numpy(float), dd["os_event"].to_numpy(float),
+                    dd["latent_oxphos_TRUTH"].to_numpy(float))
+        return round(float(np.exp(f.beta[0])), 3)
+
+    out = {"mc_n": n, "univariable_hr_per_sd_latent_z": hr(d),
            "median_os_months": round(float(km_median(d["os_months"].to_numpy(),
                                                       d["os_event"].to_numpy())["median"]), 2),
            "event_fraction": round(float(d["os_event"].mean()), 3),
@@ -431,9 +434,7 @@ def marginal_truth(params: SimParams, n: int = 50000) -> dict:
     arm_hr, arm_or = {}, {}
     for a in ARMS:
         da = d[d["treatment"] == a]
-        fa = CoxPHFitter().fit(da[["os_months", "os_event", "latent_oxphos_TRUTH"]],
-                               duration_col="os_months", event_col="os_event")
-        arm_hr[a] = round(float(np.exp(fa.params_.iloc[0])), 3)
+        arm_hr[a] = hr(da)
         x = da["latent_oxphos_TRUTH"].to_numpy()
         fit = irls_logistic(np.column_stack([np.ones_like(x), x]),
                             (da["best_response"] == RESPONSES[0]).to_numpy())

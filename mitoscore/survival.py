@@ -6,13 +6,17 @@ the R goldens in ``shared/oracle/golden``:
 * :func:`km_table`      -- ``survfit(Surv(time, event) ~ group, conf.type="log-log")``
 * :func:`km_median`     -- ``summary(survfit(...))$table`` median with R's midpoint rule
 * :func:`logrank_test`  -- ``survdiff(Surv(time, event) ~ group, rho=0)``
-* :func:`cox_fit`       -- ``coxph(..., ties="efron")`` (fitted with lifelines, tight tolerances)
+* :func:`cox_fit`       -- ``coxph(..., ties="efron")`` (the package's one Cox engine, :mod:`mitoscore.cox`)
 * :func:`cox_zph`       -- ``cox.zph(fit, transform=...)`` of survival >= 3.0 (own port of
   the score test computed by the C routine ``zph1``; *not* lifelines' older test)
 * :func:`harrell_c`     -- ``concordance()`` / the ``concordance`` of ``summary(coxph)``
+* :func:`uno_c`         -- ``concordance(timewt = "n/G2", ymax = tau, reverse = TRUE)``
+* :func:`td_auc`        -- ``timeROC::timeROC(weighting = "marginal")$AUC`` (timeROC 0.4)
+* :func:`ipcw`          -- ``pec::ipcw(method = "marginal")``
 
-plus Uno's IPCW C, cumulative/dynamic time-dependent AUC, a percentile bootstrap,
-the score x treatment interaction model and the C-index gain over clinical covariates.
+plus the package's one bootstrap helper (:func:`bootstrap`, :func:`bootstrap_ci`), the
+score x treatment interaction model and the optimism-corrected C-index gain over clinical
+covariates (:func:`c_gain`). Every Cox model is fitted by :mod:`mitoscore.cox`.
 All functions are pure (numpy/pandas in, numpy/pandas out); a model that cannot be
 fitted raises :class:`mitoscore.errors.ModelSkipped` with a human-readable reason.
 """
@@ -20,7 +24,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -28,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import cox as cox_engine
+from .cox import aeq_times
 from .errors import ModelSkipped
 
 __all__ = [
@@ -42,14 +47,12 @@ __all__ = [
     "harrell_c",
     "uno_c",
     "td_auc",
+    "bootstrap",
     "bootstrap_ci",
+    "ipcw",
     "c_gain",
 ]
 
-#: lifelines options that reproduce R coxph to ~1e-11 (oracle README, "Cox" rows)
-COX_FIT_OPTIONS = {"precision": 1e-12, "r_precision": 1e-12, "max_steps": 200}
-#: |coef| x SD(x) above this is treated as an infinite coefficient (monotone likelihood)
-_MAX_STD_COEF = 10.0
 #: pairwise |correlation| above this is treated as collinearity
 _MAX_ABS_CORR = 0.999
 
@@ -170,8 +173,11 @@ def km_median(time, event, conf_level: float = 0.95) -> dict:
 
 
 # =========================================================================== log-rank
-def logrank_test(time, event, group) -> dict:
+def logrank_test(time, event, group, *, min_events: int = 1) -> dict:
     """k-sample log-rank test = R ``survdiff(Surv(time, event) ~ group, rho=0)``.
+
+    Raises ModelSkipped with fewer than ``min_events`` events (the Cox guard,
+    ``survival.min_events``) or fewer than two groups.
 
     At each distinct event time with d deaths among n at risk (n_g in group g):
     E_g += d n_g / n and V_gh += d (n - d) / (n - 1) * n_g / n (delta_gh - n_h / n).
@@ -180,6 +186,9 @@ def logrank_test(time, event, group) -> dict:
     observed={group: O}, expected={group: E})``.
     """
     t, e = _check_te(time, event)
+    if e.sum() < max(min_events, 1):
+        raise ModelSkipped(f"log-rank test: only {int(e.sum())} events (n={t.size}); at least "
+                           f"min_events={max(min_events, 1)} are required")
     g = np.asarray(group, dtype=object).ravel()
     levels = _sorted_levels(g)
     if len(levels) < 2:
@@ -294,7 +303,7 @@ def design_matrix(df: pd.DataFrame, covariates: Sequence[str],
     return out
 
 
-# =========================================================================== Efron machinery
+# =========================================================================== strata
 def _strata_codes(df: pd.DataFrame, strata: Sequence[str] | None) -> np.ndarray:
     if not strata:
         return np.zeros(len(df), dtype=int)
@@ -302,102 +311,15 @@ def _strata_codes(df: pd.DataFrame, strata: Sequence[str] | None) -> np.ndarray:
         lambda s: pd.factorize(s, sort=True)[0]).astype(int)
 
 
-def _efron_derivs(beta, t, e, X, strata):
-    """Efron partial log-likelihood, gradient and information (= R coxph, unit weights).
-
-    For each distinct event time with d deaths (risk set R, deaths D) and k = 0..d-1:
-    denominators S - (k/d) S_D with S = sum_R exp(eta), S_D = sum_D exp(eta).
-    Vectorised over deaths (one row per death with its fraction k/d).
-    """
-    p = X.shape[1]
-    ll, grad, info = 0.0, np.zeros(p), np.zeros((p, p))
-    eta_all = X @ beta if p else np.zeros(t.size)
-    for s in np.unique(strata):
-        m = strata == s
-        ts, es, Xs, eta = t[m], e[m], X[m], eta_all[m]
-        if not (es == 1).any():
-            continue
-        eta = eta - eta.max()
-        order = np.argsort(-ts, kind="stable")
-        ts, es, Xs, eta = ts[order], es[order], Xs[order], eta[order]
-        r = np.exp(eta)
-        rx = r[:, None] * Xs
-        rxx = rx[:, :, None] * Xs[:, None, :]
-        cs_r, cs_rx, cs_rxx = np.cumsum(r), np.cumsum(rx, axis=0), np.cumsum(rxx, axis=0)
-        # block (distinct time) of each row; risk-set totals at the block's last row
-        _, blk = np.unique(-ts, return_inverse=True)
-        last = np.r_[np.flatnonzero(np.diff(blk)), ts.size - 1]
-        dth = np.flatnonzero(es == 1)
-        bd = blk[dth]
-        nb = last.size
-        d = np.bincount(bd, minlength=nb).astype(float)
-        SD = np.bincount(bd, weights=r[dth], minlength=nb)
-        SDX = np.zeros((nb, p))
-        np.add.at(SDX, bd, rx[dth])
-        SDXX = np.zeros((nb, p, p))
-        np.add.at(SDXX, bd, rxx[dth])
-        # k = 0..d-1 within each block
-        first_in_block = np.r_[0, np.flatnonzero(np.diff(bd)) + 1]
-        k = np.arange(dth.size) - np.repeat(first_in_block, np.diff(np.r_[first_in_block, dth.size]))
-        f = k / d[bd]
-        li = last[bd]
-        den = cs_r[li] - f * SD[bd]
-        mu = (cs_rx[li] - f[:, None] * SDX[bd]) / den[:, None]
-        ll += eta[dth].sum() - np.log(den).sum()
-        grad += Xs[dth].sum(0) - mu.sum(0)
-        info += ((cs_rxx[li] - f[:, None, None] * SDXX[bd]) / den[:, None, None]).sum(0) - mu.T @ mu
-    return ll, grad, info
-
-
-def _efron_newton(t, e, X, strata, beta0=None, max_iter=50, tol=1e-10):
-    """Newton-Raphson with step halving for the Efron partial likelihood.
-
-    Converged when the relative log-likelihood change is <= ``tol`` or the largest
-    Newton step is < 1e-11 (1 + |beta|). Returns the estimate, or None if it fails.
-    """
-    out = _efron_newton_full(t, e, X, strata, beta0=beta0, max_iter=max_iter, tol=tol)
-    return None if out is None else out[0]
-
-
-def _efron_newton_full(t, e, X, strata, beta0=None, max_iter=50, tol=1e-10):
-    p = X.shape[1]
-    beta = np.zeros(p) if beta0 is None else np.array(beta0, float)
-    ll, g, H = _efron_derivs(beta, t, e, X, strata)
-    if not np.isfinite(ll):
-        return None
-    for _ in range(max_iter):
-        try:
-            step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(step)):
-            return None
-        small = np.max(np.abs(step)) < 1e-11 * (1 + np.max(np.abs(beta)))
-        new = beta + step
-        ll_new, g_new, H_new = _efron_derivs(new, t, e, X, strata)
-        halv = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * (1 + abs(ll))) and halv < 30:
-            step /= 2
-            new = beta + step
-            ll_new, g_new, H_new = _efron_derivs(new, t, e, X, strata)
-            halv += 1
-        if halv == 30:
-            return None
-        converged = small or abs(ll_new - ll) <= tol * (abs(ll) + tol)
-        beta, ll, g, H = new, ll_new, g_new, H_new
-        if converged:
-            return beta, ll, H
-    return None
-
-
 # =========================================================================== concordance
 def _pair_counts(time, event, risk, weights=None):
-    """Harrell pair counts (R ``concordance`` convention, timewt="n").
+    """Weighted pair counts of R ``survival::concordance`` (``concordancefit``).
 
     A pair (i, j) is comparable when i has an event and j is still at risk after it:
-    t_j > t_i, or t_j == t_i with j censored (tied deaths are not comparable).
-    Concordant when risk_i > risk_j. Returns (concordant, discordant, tied_risk) summed
-    over event rows, each row weighted by ``weights[i]`` (1 by default).
+    t_j > t_i, or t_j == t_i with j censored (tied deaths are not comparable, R's tied.y).
+    Concordant when risk_i > risk_j (higher risk = shorter survival, R ``reverse=TRUE``),
+    tied on the risk when equal. Each pair is weighted by ``weights[i]`` (the time weight
+    of the event i; 1 by default). Returns (concordant, discordant, tied_risk).
     Vectorised O(n_events x n).
     """
     t, e, r = _arr(time), _arr(event), _arr(risk)
@@ -426,18 +348,35 @@ def _pair_counts(time, event, risk, weights=None):
     return float(gt.sum()), float(lt.sum()), float(eq.sum())
 
 
-def harrell_c(time, event, risk) -> float:
-    """Harrell's C = R ``survival::concordance`` (timewt="n"), higher risk = shorter survival.
-
-    C = (concordant + tied_risk / 2) / (concordant + discordant + tied_risk) over
-    comparable pairs (i has an event, j survives longer or is censored at t_i; pairs
-    of tied deaths are excluded). Equals the ``concordance`` of ``summary(coxph)``
-    when ``risk`` is the linear predictor. NaN if there is no comparable pair.
-    """
-    t, e = _check_te(time, event)
-    c, d, ti = _pair_counts(t, e, _arr(risk))
+def _c_from_counts(c: float, d: float, ti: float) -> float:
     tot = c + d + ti
     return float((c + ti / 2) / tot) if tot > 0 else float("nan")
+
+
+def harrell_c(time, event, risk, strata=None, *, timefix: bool = True) -> float:
+    """Harrell's C = R ``survival::concordance(Surv(time, event) ~ risk, reverse = TRUE)``
+    (timewt = "n"; higher risk = shorter survival).
+
+    C = (concordant + tied_risk / 2) / (concordant + discordant + tied_risk) over
+    comparable pairs (i has an event, j survives longer or is censored at t_i; pairs of
+    tied deaths are excluded), within ``strata`` when given (pairs never cross strata, as
+    R and ``coxph``'s concordance). Times are first made approximately equal as R's
+    ``timefix`` (:func:`mitoscore.cox.aeq_times`). Equals the ``concordance`` of
+    ``summary(coxph)`` when ``risk`` is the linear predictor. NaN if no comparable pair.
+    ``timefix=False`` skips the time merging (for times already passed through it; e.g.
+    bootstrap resamples of them).
+    """
+    t, e = _check_te(time, event)
+    if timefix:
+        t = aeq_times(t)
+    r = _arr(risk)
+    sc = np.zeros(t.size, dtype=int) if strata is None else np.asarray(strata).ravel()
+    C = D = T = 0.0
+    for s in np.unique(sc):
+        m = sc == s
+        c, d, ti = _pair_counts(t[m], e[m], r[m])
+        C, D, T = C + c, D + d, T + ti
+    return _c_from_counts(C, D, T)
 
 
 def ipcw(time, event, times=()) -> tuple[np.ndarray, np.ndarray]:
@@ -470,79 +409,144 @@ def ipcw(time, event, times=()) -> tuple[np.ndarray, np.ndarray]:
     return G_subject, G_times
 
 
-def _cens_km_left(t: np.ndarray, e: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """G(at-): left-continuous KM of the censoring distribution (censoring = event 0).
+def uno_c(time, event, risk, tau: float | None = None, *, timefix: bool = True) -> float:
+    """Uno's IPCW concordance = R ``survival::concordance(Surv(time, event) ~ risk,
+    timewt = "n/G2", ymax = tau, reverse = TRUE)`` (survival 3.5-3), exactly:
 
-    Censorings tied with deaths are treated as happening just after the deaths (the
-    usual convention), i.e. deaths at t are still at risk of censoring at t.
-    """
-    ut, inv = np.unique(t, return_inverse=True)
-    nc = np.bincount(inv, weights=1 - e, minlength=ut.size)
-    n_all = np.bincount(inv, minlength=ut.size).astype(float)
-    nrisk = n_all[::-1].cumsum()[::-1]
-    G = np.cumprod(1 - nc / nrisk)
-    idx = np.searchsorted(ut, at, side="left")  # number of distinct times < at
-    return np.r_[1.0, G][idx]
+    C = sum_{i,j} w_i [I(r_i > r_j) + I(r_i = r_j) / 2] cmp(i, j) / sum_{i,j} w_i cmp(i, j)
 
-
-def uno_c(time, event, risk, tau: float | None = None) -> float:
-    """Uno et al. (2011) IPCW concordance C(tau).
-
-    C = sum_{i,j} D_i G(T_i-)^-2 I(T_i < tau) [I(r_i > r_j) + I(r_i = r_j)/2] cmp(i,j)
-        / sum_{i,j} D_i G(T_i-)^-2 I(T_i < tau) cmp(i,j)
-    with G the Kaplan-Meier estimate of the censoring survival (left limit) and cmp the
-    comparable-pair rule of :func:`harrell_c` (j at risk after T_i). ``tau=None`` uses
-    all event times. Without censoring G = 1 and C equals Harrell's C.
+    with cmp(i, j) the comparable-pair rule of :func:`harrell_c` (i an event, j at risk
+    after T_i; censored at T_i counts as at risk) and the time weight of the event i
+    w_i = 1 / G(T_i-)^2, G the reverse Kaplan-Meier of the censoring distribution with
+    deaths tied with censorings removed from its risk set, left limit (R's ``fastkm1``:
+    censorings at a tied time come after the deaths; = :func:`ipcw`'s ``G_subject``).
+    ``tau`` (R ``ymax``) zeroes the weight of events **after** tau: events at T = tau are
+    kept. As R: times made approximately equal first (``timefix``), and with fewer than
+    two events the weights fall back to 1 (timewt "n"). Without censoring G = 1 and C is
+    Harrell's C. Tested against R on tied integer-month data (``tests/golden/uno_c.R``).
+    ``timefix=False`` as in :func:`harrell_c`.
     """
     t, e = _check_te(time, event)
+    if timefix:
+        t = aeq_times(t)
     r = _arr(risk)
-    G = _cens_km_left(t, e, t)
-    with np.errstate(divide="ignore"):
-        w = np.where((e == 1) & (G > 0), 1.0 / G**2, 0.0)
+    if e.sum() >= 2:
+        G, _ = ipcw(t, e)
+        with np.errstate(divide="ignore"):
+            w = np.where(e == 1, 1.0 / G**2, 0.0)
+    else:
+        w = np.ones(t.size)
     if tau is not None:
-        w = np.where(t < tau, w, 0.0)
-    c, d, ti = _pair_counts(t, e, r, weights=w)
-    tot = c + d + ti
-    return float((c + ti / 2) / tot) if tot > 0 else float("nan")
+        w = np.where(t <= tau, w, 0.0)
+    return _c_from_counts(*_pair_counts(t, e, r, weights=w))
 
 
-def td_auc(time, event, risk, horizons) -> pd.DataFrame:
-    """Cumulative/dynamic time-dependent AUC(t) with IPCW (Uno 2007; timeROC "marginal").
+def td_auc(time, event, risk, horizons, *, min_cases: int = 1) -> pd.DataFrame:
+    """Cumulative/dynamic time-dependent AUC(t) = ``timeROC::timeROC(T, delta, marker,
+    cause = 1, weighting = "marginal", times)$AUC`` (timeROC 0.4), exactly.
 
-    Cases at horizon h: T_i <= h with an event, weight 1/G(T_i-); controls: T_j > h,
-    weight 1/G(h) (constant, cancels); G = KM of the censoring distribution.
-    AUC(h) = sum_{i case, j control} w_i [I(r_i > r_j) + I(r_i = r_j)/2]
-             / (sum_i w_i * n_controls).
-    NaN for a horizon without cases or without controls. Columns: ``horizon, auc``.
+    At horizon h (timeROC's definitions): cases are the events with T_i < h, weighted
+    1 / G(T_i-) (:func:`ipcw`, = ``pec::ipcw(method = "marginal")`` with
+    ``subjectTimesLag = 1``); controls are the subjects with T_j > h, weighted 1 / G(h)
+    (constant: cancels); subjects with T = h are neither. AUC(h) =
+    sum_{i case, j control} w_i [I(r_i > r_j) + I(r_i = r_j) / 2] / (sum_i w_i x n_controls),
+    which is timeROC's trapezoidal area under (FP, TP) at the distinct marker values.
+    NaN when there is no case or no control, when h is beyond the last observed time
+    (timeROC: NA censoring weight), or when the number of cases is below ``min_cases``
+    (the guard; the caller records why). Tested against a transcription of timeROC's
+    marginal estimator on tied integer-month data (``tests/golden/td_auc.R``).
+
+    Columns: ``horizon, auc, n_cases, n_controls``.
     """
     t, e = _check_te(time, event)
     r = _arr(risk)
-    Gi = _cens_km_left(t, e, t)
+    hs = np.atleast_1d(np.asarray(horizons, dtype=float))
+    Gi, Gh = ipcw(t, e, hs)
     rows = []
-    for h in np.atleast_1d(np.asarray(horizons, dtype=float)):
-        case = (t <= h) & (e == 1) & (Gi > 0)
+    for h, gh in zip(hs, Gh):
+        case = (t < h) & (e == 1)
         ctrl = t > h
-        if not case.any() or not ctrl.any():
-            rows.append({"horizon": float(h), "auc": float("nan")})
-            continue
-        wi = 1.0 / Gi[case]
-        rc = np.sort(r[ctrl])
-        below = np.searchsorted(rc, r[case], side="left")
-        ties = np.searchsorted(rc, r[case], side="right") - below
-        num = wi @ (below + 0.5 * ties)
-        rows.append({"horizon": float(h), "auc": float(num / (wi.sum() * rc.size))})
-    return pd.DataFrame(rows, columns=["horizon", "auc"])
+        n_case, n_ctrl = int(case.sum()), int(ctrl.sum())
+        auc = float("nan")
+        if n_case >= max(min_cases, 1) and n_ctrl > 0 and np.isfinite(gh) and gh > 0:
+            wi = 1.0 / Gi[case]
+            rc = np.sort(r[ctrl])
+            below = np.searchsorted(rc, r[case], side="left")
+            ties = np.searchsorted(rc, r[case], side="right") - below
+            auc = float(wi @ (below + 0.5 * ties) / (wi.sum() * rc.size))
+        rows.append({"horizon": float(h), "auc": auc, "n_cases": n_case, "n_controls": n_ctrl})
+    return pd.DataFrame(rows, columns=["horizon", "auc", "n_cases", "n_controls"])
+
+
+# =========================================================================== bootstrap
+@dataclass
+class Bootstrap:
+    """Replicates of :func:`bootstrap`: ``values`` (n_boot x k, NaN where a resample failed),
+    ``failures`` (reason -> number of failed resamples)."""
+    values: np.ndarray
+    failures: dict[str, int]
+
+    @property
+    def n_failed(self) -> int:
+        return int(sum(self.failures.values()))
+
+    def percentile_ci(self, level: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Percentile interval per column over the finite replicates: (lower, upper, n_used)."""
+        a = (1 - level) / 2
+        k = self.values.shape[1]
+        lo, hi, used = np.full(k, np.nan), np.full(k, np.nan), np.zeros(k, dtype=int)
+        for j in range(k):
+            v = self.values[:, j]
+            v = v[np.isfinite(v)]
+            used[j] = v.size
+            if v.size:
+                lo[j], hi[j] = np.quantile(v, [a, 1 - a])
+        return lo, hi, used
+
+
+#: what a failed resample may raise (recorded and counted, never silently dropped)
+_RESAMPLE_ERRORS = (ModelSkipped, ValueError, np.linalg.LinAlgError, FloatingPointError)
+
+
+def bootstrap(stat_fn: Callable[[np.ndarray], float | np.ndarray], n: int, *, n_boot: int, seed: int) -> Bootstrap:
+    """THE nonparametric bootstrap of the package (Harrell C, Uno C, td-AUC, C gain).
+
+    Resample b draws row indices ``idx = rng.integers(0, n, n)`` with
+    ``rng = numpy.random.default_rng(seed)`` (same resamples for every statistic with the
+    same seed) and stores ``stat_fn(idx)`` (a number or a vector). A resample whose
+    statistic cannot be computed (``ModelSkipped``, e.g. a covariate constant in the
+    resample, a Cox fit that does not converge; ``ValueError``; ``LinAlgError``) is NaN
+    and counted under its reason in ``failures``.
+    """
+    rng = np.random.default_rng(seed)
+    results: list[np.ndarray | None] = []
+    failures: dict[str, int] = {}
+    for _ in range(max(int(n_boot), 0)):
+        idx = rng.integers(0, n, n)
+        try:
+            results.append(np.atleast_1d(np.asarray(stat_fn(idx), dtype=float)))
+        except _RESAMPLE_ERRORS as exc:
+            reason = exc.reason if isinstance(exc, ModelSkipped) else f"{type(exc).__name__}: {exc}"
+            reason = re.sub(r"(?<![\w\[])-?\d+(\.\d+)?(e-?\d+)?(?![\w\]])", "#", str(reason))  # count by kind, not by value
+            failures[reason] = failures.get(reason, 0) + 1
+            results.append(None)
+    k = next((r.size for r in results if r is not None), 1)
+    values = np.full((len(results), k), np.nan)
+    for b, r in enumerate(results):
+        if r is not None:
+            values[b] = r
+    return Bootstrap(values=values, failures=failures)
 
 
 def bootstrap_ci(stat_fn: Callable[..., float], arrays: tuple, n_boot: int = 1000, seed: int = 1,
                  level: float = 0.95) -> dict:
-    """Percentile bootstrap over rows: resample row indices with replacement
-    (``numpy.random.default_rng(seed)``), apply ``stat_fn`` to the resampled arrays.
+    """Percentile bootstrap CI of ``stat_fn(*arrays)`` through :func:`bootstrap` (rows of
+    ``arrays`` resampled together).
 
-    Returns ``dict(estimate, ci_lower, ci_upper, n_boot)`` where ``estimate`` is the
-    statistic on the original data and ``n_boot`` the number of finite replicates used
-    (replicates giving NaN, e.g. no comparable pair, are dropped). ``n_boot=0`` gives
-    NaN bounds.
+    Returns ``dict(estimate, ci_lower, ci_upper, n_boot, n_boot_failed)``: ``estimate`` on
+    the original data, ``n_boot`` the number of finite replicates used, ``n_boot_failed``
+    the resamples whose statistic could not be computed (a NaN statistic, e.g. no
+    comparable pair, is neither: it is not used and shows as n_boot < requested).
     """
     arrs = [np.asarray(a) for a in arrays]
     n = len(arrs[0])
@@ -550,21 +554,12 @@ def bootstrap_ci(stat_fn: Callable[..., float], arrays: tuple, n_boot: int = 100
         raise ValueError("bootstrap arrays differ in length")
     est = float(stat_fn(*arrs))
     if n_boot <= 0 or n == 0:
-        return {"estimate": est, "ci_lower": float("nan"), "ci_upper": float("nan"), "n_boot": 0}
-    rng = np.random.default_rng(seed)
-    vals = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        try:
-            vals[b] = stat_fn(*[a[idx] for a in arrs])
-        except (ModelSkipped, ValueError, np.linalg.LinAlgError):
-            vals[b] = np.nan
-    vals = vals[np.isfinite(vals)]
-    if vals.size == 0:
-        return {"estimate": est, "ci_lower": float("nan"), "ci_upper": float("nan"), "n_boot": 0}
-    a = (1 - level) / 2
-    lo, hi = np.quantile(vals, [a, 1 - a])
-    return {"estimate": est, "ci_lower": float(lo), "ci_upper": float(hi), "n_boot": int(vals.size)}
+        return {"estimate": est, "ci_lower": float("nan"), "ci_upper": float("nan"), "n_boot": 0,
+                "n_boot_failed": 0}
+    bs = bootstrap(lambda idx: stat_fn(*[a[idx] for a in arrs]), n, n_boot=n_boot, seed=seed)
+    lo, hi, used = bs.percentile_ci(level)
+    return {"estimate": est, "ci_lower": float(lo[0]), "ci_upper": float(hi[0]), "n_boot": int(used[0]),
+            "n_boot_failed": bs.n_failed}
 
 
 # =========================================================================== Cox
@@ -588,6 +583,7 @@ class CoxResult:
     n_dropped: int = 0
     converged: bool = True
     notes: list[str] = field(default_factory=list)
+    iterations: int = 0
 
 
 def _complete_rows(df, duration_col, event_col, terms, strata):
@@ -627,17 +623,48 @@ def _check_design(X: np.ndarray, terms: list[str], strata_codes: np.ndarray) -> 
             raise ModelSkipped(f"collinear covariates: design matrix of {terms} has rank {rank} < {len(terms)}")
 
 
+def _fit_arrays(t: np.ndarray, e: np.ndarray, X: np.ndarray, sc: np.ndarray, terms: list[str], *,
+                min_events: int = 1, min_epv: float = 0.0, timefix: bool = True,
+                full_checks: bool = True, beta0=None) -> cox_engine.CoxFit:
+    """Guards + the engine on arrays: the one path every Cox model of this module takes
+    (``cox_fit`` and the C-gain resamples). Raises ModelSkipped with the reason."""
+    n, events = int(t.size), int(e.sum())
+    if events < min_events:
+        raise ModelSkipped(f"only {events} events (n={n}); at least min_events={min_events} are required")
+    epv = events / len(terms)
+    if epv < min_epv:
+        raise ModelSkipped(f"{events} events for {len(terms)} parameters = {epv:.1f} events per parameter "
+                           f"< min_epv={min_epv}")
+    if full_checks:
+        _check_design(X, terms, sc)
+    else:  # bootstrap resamples: a constant column is the common failure; collinearity shows as no convergence
+        const = np.ptp(X, axis=0) == 0
+        if const.any():
+            j = int(np.flatnonzero(const)[0])
+            raise ModelSkipped(f"covariate '{terms[j]}' is constant in the resample (value {X[0, j]:g})")
+    f = cox_engine.fit(t, e, X, sc, timefix=timefix, beta0=beta0)
+    if not f.converged:
+        raise ModelSkipped(f"Cox fit of {terms} did not converge in {cox_engine.ITER_MAX} Newton-Raphson "
+                           "iterations (R: 'Ran out of iterations') or its information matrix is singular")
+    if not (np.all(np.isfinite(f.beta)) and np.all(np.isfinite(f.var))):
+        raise ModelSkipped(f"Cox fit of {terms} gave non-finite coefficients or variances")
+    inf = cox_engine.infinite_coef(f.beta, X.std(0))
+    if inf.any():
+        j = int(np.flatnonzero(inf)[0])
+        raise ModelSkipped(f"coefficient of '{terms[j]}' is effectively infinite (coef {f.beta[j]:.3g}; "
+                           "monotone likelihood / complete separation)")
+    return f
+
+
 def cox_fit(df: pd.DataFrame, duration_col: str, event_col: str, terms: Sequence[str], *,
             strata: Sequence[str] | None = None, min_events: int = 10, min_epv: float = 5.0) -> CoxResult:
     """Cox proportional-hazards model = R ``coxph(Surv(time, event) ~ terms + strata(...), ties="efron")``.
 
-    Fitted with lifelines ``CoxPHFitter`` (Efron ties) and ``fit_options`` =
-    ``COX_FIT_OPTIONS`` (reproduces R to ~1e-11; oracle README), then polished by at
-    most 10 exact Newton-Raphson steps on the Efron partial likelihood (own numpy
-    implementation) so that flat likelihoods (binary covariates), where lifelines
-    stops ~1e-7 early, also agree with R to ~1e-9; covariance = inverse information. ``terms`` are numeric
-    columns (use :func:`design_matrix` for categorical covariates). Rows with a missing
-    value in the used columns are dropped (``result.n_dropped``).
+    Fitted by the package's one Cox engine (:mod:`mitoscore.cox`: Efron partial
+    likelihood, R ``coxfit6``'s Newton-Raphson with step halving and convergence rule,
+    ``timefix``); covariance = inverse information. ``terms`` are numeric columns (use
+    :func:`design_matrix` for categorical covariates). Rows with a missing value in the
+    used columns are dropped (``result.n_dropped``).
 
     Reported: coef, HR = exp(coef), Wald se/z/p, 95% Wald CI exp(coef +- 1.96 se);
     partial log-likelihood at the estimate and at beta = 0, likelihood-ratio test
@@ -645,12 +672,10 @@ def cox_fit(df: pd.DataFrame, duration_col: str, event_col: str, terms: Sequence
 
     Raises ``ModelSkipped`` when: events < ``min_events``; events per parameter <
     ``min_epv``; a covariate is constant (overall or within strata); covariates are
-    collinear (rank deficient or |corr| > 0.999); the fit does not converge or a
-    coefficient is effectively infinite (|coef| x SD(x) > 10, monotone likelihood).
+    collinear (rank deficient or |corr| > 0.999); the fit does not converge in R's 20
+    iterations; or a coefficient is effectively infinite (|coef| x SD(x) > 10, monotone
+    likelihood).
     """
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
     terms = list(terms)
     strata = list(strata) if strata else None
     if not terms:
@@ -660,62 +685,13 @@ def cox_fit(df: pd.DataFrame, duration_col: str, event_col: str, terms: Sequence
     e = d[event_col].to_numpy(float)
     if not np.isin(e, (0.0, 1.0)).all():
         raise ModelSkipped(f"event column '{event_col}' must be coded 0/1")
-    n, events = int(t.size), int(e.sum())
-    if events < min_events:
-        raise ModelSkipped(f"only {events} events (n={n}); at least min_events={min_events} are required")
-    epv = events / len(terms)
-    if epv < min_epv:
-        raise ModelSkipped(f"{events} events for {len(terms)} parameters = {epv:.1f} events per parameter "
-                           f"< min_epv={min_epv}")
     try:
         X = d[terms].to_numpy(float)
     except (TypeError, ValueError) as exc:
         raise ModelSkipped(f"non-numeric covariate among {terms}; dummy-code it with design_matrix ({exc})")
     sc = _strata_codes(d, strata)
-    _check_design(X, terms, sc)
-
-    safe = [f"x{j}" for j in range(len(terms))]
-    # lifelines sees standardised columns (its low-variance heuristics would otherwise
-    # flag small-scale scores); coefficients are transformed back below
-    x_mu, x_sd = X.mean(0), X.std(0)
-    fit_df = pd.DataFrame((X - x_mu) / x_sd, columns=safe)
-    fit_df["_T"] = t
-    fit_df["_E"] = e
-    if strata:
-        fit_df["_S"] = sc
-    cph = CoxPHFitter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            cph.fit(fit_df, "_T", "_E", strata=["_S"] if strata else None, fit_options=dict(COX_FIT_OPTIONS))
-        except ConvergenceError as exc:
-            raise ModelSkipped(f"Cox fit of {terms} did not converge: {str(exc).splitlines()[0]}")
-        except (np.linalg.LinAlgError, ValueError) as exc:
-            raise ModelSkipped(f"Cox fit of {terms} failed: {str(exc).splitlines()[0]}")
-    conv = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-    if conv:
-        raise ModelSkipped(f"Cox fit of {terms} did not converge / possible complete separation: "
-                           f"{str(conv[0].message).splitlines()[0]}")
-    beta = cph.params_.loc[safe].to_numpy(float) / x_sd
-    var = cph.variance_matrix_.loc[safe, safe].to_numpy(float) / np.outer(x_sd, x_sd)
-    loglik = float(cph.log_likelihood_)
-    # polish: exact Newton steps on the Efron likelihood from lifelines' estimate; this
-    # removes lifelines' early stop on flat likelihoods (binary covariates: 1e-7 -> 1e-9)
-    pol = _efron_newton_full(t, e, X, sc, beta0=beta, max_iter=10, tol=0.0)
-    if pol is not None and np.all(np.isfinite(pol[0])) and pol[1] >= loglik - 1e-8 * (1 + abs(loglik)):
-        try:
-            var_p = np.linalg.inv(pol[2])
-        except np.linalg.LinAlgError:
-            var_p = None
-        if var_p is not None and np.all(np.isfinite(var_p)) and np.all(np.diag(var_p) > 0):
-            beta, loglik, var = pol[0], float(pol[1]), var_p
-    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(var))):
-        raise ModelSkipped(f"Cox fit of {terms} gave non-finite coefficients or variances")
-    std_coef = np.abs(beta) * X.std(0)
-    if np.any(std_coef > _MAX_STD_COEF):
-        j = int(np.argmax(std_coef))
-        raise ModelSkipped(f"coefficient of '{terms[j]}' is effectively infinite (coef {beta[j]:.3g}; "
-                           "monotone likelihood / complete separation)")
+    f = _fit_arrays(t, e, X, sc, terms, min_events=min_events, min_epv=min_epv)
+    beta, var = f.beta, f.var
     se = np.sqrt(np.diag(var))
     z = beta / se
     zc = stats.norm.ppf(0.975)
@@ -725,24 +701,12 @@ def cox_fit(df: pd.DataFrame, duration_col: str, event_col: str, terms: Sequence
             "p": 2 * stats.norm.sf(np.abs(z)),
             "ci_lower": np.exp(beta - zc * se), "ci_upper": np.exp(beta + zc * se),
         })
-    loglik_null = float(_efron_derivs(np.zeros(0), t, e, np.zeros((n, 0)), sc)[0])
-    lr = 2 * (loglik - loglik_null)
-    lp = X @ beta
-    c = _concordance_strata(t, e, lp, sc)
-    return CoxResult(table=table, n=n, events=events, loglik=loglik, loglik_null=loglik_null,
+    lr = 2 * (f.loglik - f.loglik_init)
+    c = harrell_c(t, e, X @ beta, strata=sc)
+    return CoxResult(table=table, n=f.n, events=f.events, loglik=f.loglik, loglik_null=f.loglik_init,
                      lr_chisq=float(lr), lr_df=len(terms), lr_p=float(stats.chi2.sf(lr, len(terms))),
-                     concordance=c, beta=beta, var=var, terms=terms, strata=strata, n_dropped=n_dropped)
-
-
-def _concordance_strata(t, e, lp, sc) -> float:
-    C = D = T = 0.0
-    for s in np.unique(sc):
-        m = sc == s
-        c, d, ti = _pair_counts(t[m], e[m], lp[m])
-        C, D, T = C + c, D + d, T + ti
-    tot = C + D + T
-    return float((C + T / 2) / tot) if tot > 0 else float("nan")
-
+                     concordance=c, beta=beta, var=var, terms=terms, strata=strata, n_dropped=n_dropped,
+                     iterations=f.iterations)
 
 # =========================================================================== cox.zph
 def _zph_score(gt, t, e, X, eta, strata):
@@ -937,63 +901,92 @@ def interaction_cox(df: pd.DataFrame, duration_col: str, event_col: str, score_c
 
 # =========================================================================== C gain
 def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: Sequence[str], score_col: str, *,
-           n_boot: int = 0, seed: int = 1, level: float = 0.95, min_events: int = 10,
-           min_epv: float = 5.0) -> dict:
-    """Gain in Harrell's C from adding the score to a clinical Cox model.
+           strata: Sequence[str] | None = None, n_boot: int = 0, seed: int = 1, level: float = 0.95,
+           min_events: int = 10, min_epv: float = 5.0) -> dict:
+    """Gain in Harrell's C from adding the score to the clinical Cox model, apparent and
+    optimism-corrected (Harrell's bootstrap; Harrell, Lee & Mark 1996; Steyerberg 2019 ch. 17).
 
-    c_clinical = C of the linear predictor of ``coxph(~ clinical_terms)``, c_full = C of
-    ``coxph(~ clinical_terms + score)`` (apparent, in-sample), delta = c_full - c_clinical.
-    With ``n_boot > 0``: percentile bootstrap CI of delta, **refitting both models** on
-    every resample (numpy Efron Newton-Raphson, same estimator as lifelines/R) so the
-    interval reflects estimation as well as sampling variability; resamples whose fit
-    fails are dropped (``n_boot`` reports those used).
+    Models: clinical = ``coxph(~ clinical_terms + strata(strata))``, full = clinical +
+    score, both fitted by :func:`cox_fit`'s engine; C = Harrell's C of a model's linear
+    predictor within strata (:func:`harrell_c`, = the ``concordance`` of ``coxph``; without
+    clinical terms the clinical linear predictor is 0, C = 0.5).
+    Apparent (in-sample): delta = C_full - C_clinical on the data the models were fitted on.
 
-    Returns ``dict(c_clinical, c_full, delta, delta_ci_lower, delta_ci_upper, n_boot)``
-    (CI NaN and n_boot 0 when ``n_boot == 0``).
+    With ``n_boot > 0`` (resamples from :func:`bootstrap`), in every resample b both models
+    are refitted (Newton-Raphson started from the full-data estimates); delta_boot_b = their C gain in the resample, delta_orig_b = the C gain of
+    the resample's models applied to the original data; optimism = mean_b (delta_boot_b -
+    delta_orig_b); ``delta_corrected`` = delta - optimism (likewise ``c_full_corrected`` and
+    ``c_clinical_corrected``). ``delta_ci_lower/upper``: percentile interval of
+    delta_boot_b (the apparent gain's sampling variability, estimation included);
+    ``delta_corrected_ci_*``: the same interval shifted by the optimism (location-shifted
+    bootstrap interval, Noma et al. 2021, Stat Med 40:5691). A resample whose models cannot
+    be fitted (a covariate constant in the resample, no convergence, ...) or whose C is
+    undefined is not used and is COUNTED: ``n_boot_used`` + ``n_boot_failed`` = ``n_boot``,
+    ``failure_reasons`` lists why ("reason: count; ...").
+
+    Returns a dict with c_clinical, c_full, delta, delta_ci_lower, delta_ci_upper,
+    optimism, delta_corrected, delta_corrected_ci_lower, delta_corrected_ci_upper,
+    c_clinical_corrected, c_full_corrected, n_boot_used, n_boot_failed, failure_reasons,
+    strata (NaN / 0 / "" for the bootstrap fields when ``n_boot == 0``).
     """
     clinical_terms = list(clinical_terms)
+    strata = list(strata) if strata else None
     full_terms = [*clinical_terms, score_col]
-    d, _ = _complete_rows(df, duration_col, event_col, full_terms, None)
-    full = cox_fit(d, duration_col, event_col, full_terms, min_events=min_events, min_epv=min_epv)
-    t = d[duration_col].to_numpy(float)
+    d, _ = _complete_rows(df, duration_col, event_col, full_terms, strata)
+    t = aeq_times(d[duration_col].to_numpy(float))  # R's timefix once; resamples keep it
     e = d[event_col].to_numpy(float)
-    Xf = d[full_terms].to_numpy(float)
-    if clinical_terms:
-        clin = cox_fit(d, duration_col, event_col, clinical_terms, min_events=min_events, min_epv=min_epv)
-        c_clin = clin.concordance
-    else:
-        clin = None
-        c_clin = 0.5
-    c_full = full.concordance
-    out = {"c_clinical": c_clin, "c_full": c_full, "delta": c_full - c_clin,
-           "delta_ci_lower": float("nan"), "delta_ci_upper": float("nan"), "n_boot": 0}
+    X = d[full_terms].to_numpy(float)
+    sc = _strata_codes(d, strata)
+    k = len(clinical_terms)
+
+    def fit_both(rows, guards, start=(None, None)):
+        kw = {"min_events": min_events, "min_epv": min_epv} if guards else {"full_checks": False}
+        bf = _fit_arrays(t[rows], e[rows], X[rows], sc[rows], full_terms, timefix=False, beta0=start[0], **kw).beta
+        bc = (_fit_arrays(t[rows], e[rows], X[rows][:, :k], sc[rows], clinical_terms, timefix=False,
+                          beta0=start[1], **kw).beta if k else np.zeros(0))
+        return bf, bc
+
+    def c_both(bf, bc, rows):
+        cf = harrell_c(t[rows], e[rows], X[rows] @ bf, strata=sc[rows], timefix=False)
+        cc = harrell_c(t[rows], e[rows], X[rows][:, :k] @ bc, strata=sc[rows], timefix=False)
+        return cf, cc
+
+    every = np.arange(t.size)
+    bf0, bc0 = fit_both(every, True)
+    c_full, c_clin = c_both(bf0, bc0, every)
+    delta = c_full - c_clin
+    nan = float("nan")
+    out = {"c_clinical": c_clin, "c_full": c_full, "delta": delta, "delta_ci_lower": nan, "delta_ci_upper": nan,
+           "optimism": nan, "delta_corrected": nan, "delta_corrected_ci_lower": nan,
+           "delta_corrected_ci_upper": nan, "c_clinical_corrected": nan, "c_full_corrected": nan,
+           "n_boot_used": 0, "n_boot_failed": 0, "failure_reasons": "", "strata": ",".join(strata or [])}
     if n_boot <= 0:
         return out
-    rng = np.random.default_rng(seed)
-    n = t.size
-    k = len(clinical_terms)
-    sc0 = np.zeros(n, dtype=int)
-    vals = []
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        tb, eb, Xb = t[idx], e[idx], Xf[idx]
-        if eb.sum() < 1 or np.any(np.ptp(Xb, axis=0) == 0):
-            continue
-        bf = _efron_newton(tb, eb, Xb, sc0, beta0=full.beta)
-        if bf is None or not np.all(np.isfinite(bf)):
-            continue
-        cf = harrell_c(tb, eb, Xb @ bf)
-        if k:
-            bc = _efron_newton(tb, eb, Xb[:, :k], sc0, beta0=clin.beta)
-            if bc is None or not np.all(np.isfinite(bc)):
-                continue
-            cc = harrell_c(tb, eb, Xb[:, :k] @ bc)
-        else:
-            cc = 0.5
-        if np.isfinite(cf - cc):
-            vals.append(cf - cc)
-    if vals:
-        a = (1 - level) / 2
-        lo, hi = np.quantile(vals, [a, 1 - a])
-        out.update(delta_ci_lower=float(lo), delta_ci_upper=float(hi), n_boot=len(vals))
+
+    def stat(idx):
+        bf, bc = fit_both(idx, False, start=(bf0, bc0 if k else None))  # Newton from the full-data fit
+        cf_b, cc_b = c_both(bf, bc, idx)
+        cf_o, cc_o = c_both(bf, bc, every)
+        return [cf_b - cc_b, cf_o - cc_o, cf_b - cf_o, cc_b - cc_o]
+
+    bs = bootstrap(stat, t.size, n_boot=n_boot, seed=seed)
+    v = bs.values
+    ok = np.all(np.isfinite(v), axis=1)
+    failures = dict(bs.failures)
+    n_undefined = int((~ok).sum()) - bs.n_failed
+    if n_undefined:
+        failures["C undefined in the resample (no comparable pair)"] = n_undefined
+    out.update(n_boot_used=int(ok.sum()), n_boot_failed=int((~ok).sum()),
+               failure_reasons="; ".join(f"{r}: {c}" for r, c in sorted(failures.items())))
+    if not ok.any():
+        return out
+    v = v[ok]
+    a = (1 - level) / 2
+    lo, hi = np.quantile(v[:, 0], [a, 1 - a])
+    optimism = float(np.mean(v[:, 0] - v[:, 1]))
+    out.update(delta_ci_lower=float(lo), delta_ci_upper=float(hi), optimism=optimism,
+               delta_corrected=delta - optimism, delta_corrected_ci_lower=float(lo) - optimism,
+               delta_corrected_ci_upper=float(hi) - optimism,
+               c_full_corrected=c_full - float(np.mean(v[:, 2])),
+               c_clinical_corrected=c_clin - float(np.mean(v[:, 3])))
     return out

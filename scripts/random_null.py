@@ -1,4 +1,5 @@
-"""Rule random_null: size-matched random gene sets scored and modelled like each signature."""
+"""Rule random_null: size-matched random gene sets scored and modelled like each signature;
+the observed univariable models are read from the survival rule's cox.tsv."""
 from _common import run
 
 
@@ -12,23 +13,22 @@ def main(snakemake, log):
     p = snakemake.params
     expr = pd.read_parquet(snakemake.input.log2norm)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
-    observed = read_tsv(snakemake.input.scores, dtype={"sample": str})
+    cox = read_tsv(snakemake.input.cox)
     sigs = load_for_cohort(p.signatures, p.gene_ids)
     null, summary = nullsets.random_null(
-        expr, clinical, observed, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
+        expr, clinical, cox, sigs, n_sets=p.random_sets["n_random_sets"], seed=p.random_sets["seed"],
         match_expression=p.random_sets["match_expression"], alpha=p.scoring["alpha"],
-        single_genes=p.scoring["single_genes"], threads=snakemake.threads)
+        single_genes=p.scoring["single_genes"], threads=snakemake.threads, min_events=p.min_events)
     write_tsv(null, snakemake.output.null)
     write_tsv(summary, snakemake.output.summary)
-    primary = summary["signature"].iloc[0] if len(summary) else None
-    obs = {r.signature: r.observed_z for r in summary.itertuples() if r.kind != "single_gene"}
-    sub = null[null["signature"] == primary]["z"].abs().to_numpy() if primary else []
+    cohort = snakemake.wildcards.cohort
     plots.save_figure(plots.null_distribution_plot(
-        sub, {k: abs(v) for k, v in obs.items()}, xlabel="|Wald z| of HR per SD (univariable Cox)",
-        title=f"{snakemake.wildcards.cohort}: random gene sets of the size of {primary}"), snakemake.output.plot)
+        null, summary, title=f"{cohort}: each signature vs random draws of its own size (univariable Cox)"),
+        snakemake.output.plot)
     for r in summary.itertuples():
-        log.info("%s: observed |z| %.2f, percentile %.1f among %d random sets (empirical p %.3g)",
-                 r.signature, abs(r.observed_z), r.percentile_abs_z, r.n_random, r.empirical_p)
+        log.info("%s: observed |z| %.2f, percentile %.1f among %d valid random draws (%d excluded; empirical p %.3g)%s",
+                 r.signature, abs(r.observed_z), r.percentile_abs_z, r.n_valid, r.n_failed, r.empirical_p,
+                 f" [{r.note}]" if r.note else "")
 
 
 run(main, snakemake)  # noqa: F821

@@ -3,7 +3,7 @@ from _common import run
 
 
 def main(snakemake, log):
-    from mitoscore import analysis, plots
+    from mitoscore import analysis, frozen, plots
     from mitoscore.config import parse_list, parse_mapping
     from mitoscore.io import read_tsv, write_tsv
 
@@ -17,7 +17,11 @@ def main(snakemake, log):
         strata=parse_list(row.get("strata")), treatment=bool(row.get("treatment_column")),
         reference_arm=row.get("reference_arm"), min_events=s["min_events"], min_epv=s["min_epv"],
         horizons=s["horizons_months"], n_bootstrap=s["n_bootstrap"], seed=s["seed"],
-        cut_rule=snakemake.params.cutpoint["rule"])
+        cut_rule=snakemake.params.cutpoint["rule"], tau=s.get("tau_months"),
+        min_cases_td_auc=s["min_cases_td_auc"])
+    # per-cohort (re-estimated) analysis: discovery / sensitivity in a validation cohort with a frozen model
+    res.cox = frozen.label_estimation(res.cox, snakemake.params.estimation)
+    log.info("per-cohort analysis labelled: %s", snakemake.params.estimation)
     out = snakemake.output
     for name in ("cox", "logrank", "km", "km_median", "cox_zph", "interaction", "discrimination", "response",
                  "maxstat", "power", "skipped"):

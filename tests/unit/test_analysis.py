@@ -144,15 +144,44 @@ def test_survival_cohort_matches_r(golden):
     assert res.maxstat.analysis.iloc[0].startswith("EXPLORATORY")
     assert res.power.events.iloc[0] == 44
     assert res.power.detectable_hr_per_sd.iloc[0] == pytest.approx(math.exp(2.80158 / math.sqrt(44)), rel=1e-4)
-    assert res.skipped.empty
+    # only 7 deaths before 12 months: the 12-month AUC is guarded (min_cases_td_auc = 10), recorded
+    assert res.skipped.model.tolist() == ["td_auc_12m"]
+    assert "only 7 cases" in res.skipped.reason.iloc[0]
+    assert np.isnan(d.auc_12m) and d.auc_12m_cases == 7 and np.isfinite(d.auc_24m) and d.auc_24m_cases >= 10
+    assert np.isnan(d.auc_12m_lower) and np.isnan(d.auc_12m_upper)  # no CI around an AUC not reported
+    assert d.auc_24m_lower < d.auc_24m < d.auc_24m_upper
+    assert d.uno_tau_months == 24  # default tau: the largest horizon
+    assert d.n_boot == 20 and d.n_boot_failed == 0
+
+
+def test_survival_cohort_uses_the_configured_tau(golden):
+    from mitoscore import survival
+    scores, clinical = _survival_inputs(golden)
+    res = analysis.survival_cohort(scores, clinical, primary="MITO", n_bootstrap=0, tau=18, horizons=[12])
+    d = res.discrimination.iloc[0]
+    si = golden("survival_input.tsv")
+    assert d.uno_tau_months == 18
+    assert d.uno_c == survival.uno_c(si.os_months, si.os_event, si.mito_z, tau=18)
 
 
 def test_survival_cohort_records_skipped_models(golden):
     scores, clinical = _survival_inputs(golden)
     res = analysis.survival_cohort(scores, clinical, primary="MITO", min_events=100, n_bootstrap=0)
-    assert {"univariable", "group"} <= set(res.skipped.model)
+    assert {"univariable", "group", "logrank", "maxstat"} <= set(res.skipped.model)
     assert res.skipped.reason.str.contains("44 events").any()
-    assert res.cox.empty
+    assert res.cox.empty and res.logrank.empty and res.maxstat.empty
+    assert not res.km.empty  # the KM curve table is still written (descriptive, no test)
+
+
+def test_survival_cohort_without_events_records_every_skip(golden):
+    """issue 11: a cohort in which no patient has an event finishes with the skips recorded."""
+    scores, clinical = _survival_inputs(golden)
+    clinical = clinical.assign(os_event=0)
+    res = analysis.survival_cohort(scores, clinical, primary="MITO", covariates=["age"], n_bootstrap=5)
+    assert {"univariable", "group", "multivariable", "logrank", "maxstat"} <= set(res.skipped.model)
+    assert res.skipped.reason.str.contains("only 0 events").all()
+    assert res.cox.empty and res.discrimination.empty and not res.km.empty
+    assert res.power.events.iloc[0] == 0
 
 
 def test_summarise_cohorts_meta_matches_metafor(golden):

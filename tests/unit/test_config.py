@@ -124,3 +124,19 @@ def test_discovery_median_cutpoint_cohort(tmp_path):
     with pytest.raises(InputError, match=r"needs one discovery cohort; the sheet has 2 \(\['A', 'B'\]\)"):
         cutpoint_cohort(cut, rows, sheet_path="sheet.tsv")
     assert cutpoint_cohort({**cut, "cohort": "B"}, rows, sheet_path="sheet.tsv") == "B"
+
+
+def test_frozen_model_and_discovery_median_cut_must_come_from_one_cohort(tmp_path):
+    f = tmp_path / "c.tsv"
+    f.write_text("x")
+    rows = [{"cohort": c, "counts": str(f), "clinical": str(f), "role": r, "_line": i + 2}
+            for i, (c, r) in enumerate([("A", "discovery"), ("B", "discovery"), ("C", "validation")])]
+    cut = {"rule": "discovery_median", "cohort": "A"}
+    check_config(_config(tmp_path, cutpoint=cut, validation={"discovery_cohort": "A"}), rows, sheet_path="sheet.tsv")
+    with pytest.raises(InputError, match=r"cut is frozen in 'A' but the frozen model comes from 'B'.*Fix:"):
+        check_config(_config(tmp_path, cutpoint=cut, validation={"discovery_cohort": "B"}), rows,
+                     sheet_path="sheet.tsv")
+    with pytest.raises(InputError, match=r"frozen-model validation needs one discovery cohort; the sheet has 2"):
+        check_config(_config(tmp_path, cutpoint=cut), rows, sheet_path="sheet.tsv")
+    # frozen validation switched off: two discovery cohorts need no choice
+    check_config(_config(tmp_path, cutpoint=cut, validation={"frozen": False}), rows, sheet_path="sheet.tsv")

@@ -103,3 +103,37 @@ def test_missing_values_dropped(golden, result):
     e = np.r_[d["os_event"].to_numpy(), 1]
     r = maxstat_logrank(t, e, np.r_[x, np.nan])
     assert abs(r["statistic"] - result["statistic"]) < 1e-12
+
+
+# --------------------------------------------------------------------------- R golden on tied data
+def _bound_cases(repo_golden):
+    gold = repo_golden("maxstat_bound.tsv")
+    for (name, marker), sub in gold.groupby(["data", "marker"], sort=False):
+        d = repo_golden(f"tied_{name}.tsv")
+        x = (repo_golden(f"maxstat_bound_noise_{name}.tsv")["noise"] if marker == "noise" else d[marker])
+        yield sub.set_index("pmethod"), maxstat_logrank(d["time"], d["status"], x.to_numpy(float))
+
+
+def test_maxstat_on_tied_data_equals_r_and_p_never_above_one(repo_golden):
+    """maxstat.test(smethod="LogRank") on tied integer-month data (tests/golden/maxstat_bound.R).
+    R's pLausen92 returns 1 for b < 1 (reproduced exactly); R's pLausen94 is NOT truncated
+    (5.32 and 2.31 on the noise markers, 1.22 on small/x2): mitoscore reports min(bound, 1)."""
+    n_bound94 = n_bound92 = 0
+    for ref, r in _bound_cases(repo_golden):
+        assert abs(r["statistic"] - ref.loc["Lau94", "statistic"]) < 1e-8  # abs 1e-8
+        assert r["cutpoint"] == pytest.approx(ref.loc["Lau94", "cutpoint"], abs=1e-12)
+        assert r["n_cuts"] == ref.loc["Lau94", "n_cuts"]
+        assert abs(r["p_lau92"] - ref.loc["Lau92", "p"]) < 1e-10  # R exactly (incl. its b < 1 bound)
+        assert abs(r["p_lau94"] - min(ref.loc["Lau94", "p"], 1.0)) < 1e-10
+        assert 0 <= r["p_lau94"] <= 1 and 0 <= r["p_lau92"] <= 1
+        n_bound94 += ref.loc["Lau94", "p"] > 1
+        n_bound92 += r["statistic"] < 1
+    assert n_bound94 == 3 and n_bound92 == 2  # the golden really exercises both bounds
+
+
+def test_lausen_bounds():
+    assert p_lausen92(0.95) == 1.0 and p_lausen92(0.2) == 1.0  # R: if (b < 1) return(1)
+    assert p_lausen92(1.0) < 1
+    assert p_lausen94(0.5, 100) == 1.0
+    b = np.linspace(0.01, 6, 600)
+    assert max(p_lausen94(x, 300) for x in b) <= 1 and max(p_lausen92(x) for x in b) <= 1

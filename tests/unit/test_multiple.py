@@ -53,3 +53,20 @@ def test_shape_and_errors():
         bh([0.1, 1.5])
     with pytest.raises(ValueError):
         bh([0.1, 0.2], n=1)
+
+
+def test_holm_equals_r():
+    from mitoscore.multiple import adjust, holm
+
+    # R 4.2.2: p.adjust(c(0.01,0.04,0.03,0.005,NA,0.2,0.04,0.9), "holm")
+    p = [0.01, 0.04, 0.03, 0.005, np.nan, 0.2, 0.04, 0.9]
+    want = [0.06, 0.16, 0.15, 0.035, np.nan, 0.4, 0.16, 0.9]
+    np.testing.assert_allclose(holm(p), want, atol=1e-12)
+    np.testing.assert_allclose(adjust(p, "holm"), want, atol=1e-12)
+    # and BH through the dispatcher: p.adjust(same, "BH")
+    np.testing.assert_allclose(adjust(p, "BH"), [0.035, 0.056, 0.056, 0.035, np.nan, 0.7 / 3, 0.056, 0.9],
+                               atol=1e-12)
+    # p.adjust(c(0.01, 0.02), "holm", n = 4) -> 0.04 0.06
+    np.testing.assert_allclose(holm([0.01, 0.02], n=4), [0.04, 0.06], atol=1e-12)
+    with pytest.raises(ValueError, match="unknown multiplicity method"):
+        adjust(p, "bonferroni")

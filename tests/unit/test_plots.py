@@ -96,8 +96,7 @@ def _all_figures(km, studies, de, scores):
         "pca_numeric": lambda: P.pca_plot(pca.set_index("sample"), pd.Series([30.0, 10.0]),
                                           color_by=scores.set_index("sample")["score"], title="PCA"),
         "library": lambda: P.library_size_plot(qc, title="Library sizes"),
-        "null": lambda: P.null_distribution_plot(np.random.default_rng(1).gamma(2, 0.1, 500),
-                                                 {"MitoScore": 0.6, "Hallmark OXPHOS": 0.2}, title="Null"),
+        "null": lambda: P.null_distribution_plot(*_null_tables(), title="Null"),
         "interaction": lambda: P.interaction_plot(per_arm, title="By arm", p_interaction=0.04),
     }
 
@@ -295,14 +294,31 @@ def test_library_size_plot(scores):
     assert "b" in [t.get_text() for t in _texts(fig)]
 
 
-def test_null_distribution_percentile_labels():
-    null = np.arange(100.0)  # 0..99
-    assert P.empirical_percentile(null, 94.5) == 95.0
-    fig = P.null_distribution_plot(null, {"MitoScore": 94.5, "Other": 10.0}, title="Null")
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend[0] == "random gene sets (N = 100)"
-    assert legend[1].startswith("MitoScore: 94.50 (percentile 95.0; empirical p = 0.059")
-    assert [a.get_xdata()[0] for a in _by_gid(fig, "observed|")] == [94.5, 10.0]
+def _null_tables():
+    """A null table (two signatures of different sizes, one failed draw) and its summary."""
+    z1 = np.arange(100.0)  # |z| 0..99
+    null = pd.DataFrame({"signature": ["MitoScore"] * 100 + ["Other"] * 50, "kind": "ssgsea",
+                         "draw": list(range(100)) + list(range(50)), "size": [150] * 100 + [10] * 50,
+                         "coef": 0.1, "se": 0.1, "z": np.r_[z1, np.linspace(0, 5, 50)],
+                         "status": ["ok"] * 99 + ["not converged"] + ["ok"] * 50})
+    summary = pd.DataFrame({"signature": ["MitoScore", "Other"], "kind": "ssgsea", "size": [150, 10],
+                            "n_random": [100, 50], "n_valid": [99, 50], "n_failed": [1, 0],
+                            "observed_hr": [2.0, 1.1], "observed_z": [94.5, -1.0],
+                            "percentile_abs_z": [95.9596, 20.0], "empirical_p": [0.05, 0.8],
+                            "null_median_abs_z": [49.0, 2.5], "note": ["", ""]})
+    return null, summary
+
+
+def test_null_distribution_one_panel_per_signature_with_the_table_numbers():
+    null, summary = _null_tables()
+    fig = P.null_distribution_plot(null, summary, title="Null")
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes if ax.get_legend()]
+    assert legends[0][0] == "valid draws N = 99 (excluded: 1)"
+    assert legends[0][1] == "MitoScore: |z| = 94.50; percentile 96.0; empirical p = 0.05"
+    assert legends[1][1].startswith("Other: |z| = 1.00; percentile 20.0")
+    assert [a.get_xdata()[0] for a in _by_gid(fig, "observed|")] == [94.5, 1.0]
+    assert [ax.get_title(loc="left") for ax in fig.axes[:2]] == ["MitoScore vs random 150-gene sets",
+                                                               "Other vs random 10-gene sets"]
 
 
 def test_interaction_plot_arm_colours():
@@ -330,3 +346,30 @@ def test_colour_helpers_and_formatting():
     assert P.format_p(0.0321) == "p = 0.032"
     assert P.format_p(float("nan")) == "p = NA"
     assert P.format_hr(1.7, 1.22, 2.36) == "1.70 (1.22-2.36)"
+
+
+def test_calibration_plot_points_diagonal_and_text_kept_as_text(tmp_path):
+    rows = []
+    for model in ("univariable", "multivariable"):
+        for h in (12.0, 24.0):
+            for i, g in enumerate(("Q1", "Q2", "Q3")):
+                p = 0.8 - 0.2 * i - h / 100
+                rows.append({"model": model, "horizon": h, "grouping": "lp_quantile", "group": g, "predicted": p,
+                             "observed": p + 0.03, "observed_lower": p - 0.1, "observed_upper": p + 0.12})
+            for g, p in (("high", 0.4), ("low", 0.7)):
+                rows.append({"model": model, "horizon": h, "grouping": "frozen_group", "group": g, "predicted": p,
+                             "observed": p, "observed_lower": np.nan, "observed_upper": np.nan})
+    fig = P.calibration_plot(pd.DataFrame(rows), title="SYNTHETIC: calibration")
+    axes = [a for a in fig.axes]
+    assert len(axes) == 2 and [a.get_title(loc="left") for a in axes] == ["12 months", "24 months"]
+    ax = axes[0]
+    assert [ln.get_gid() for ln in ax.lines].count("calibration-univariable") == 1
+    assert [ln.get_gid() for ln in ax.lines].count("calibration-frozen-group") == 2
+    diag = ax.lines[0]
+    assert list(diag.get_xdata()) == [0, 1] and list(diag.get_ydata()) == [0, 1]
+    out = tmp_path / "cal.svg"
+    P.save_figure(fig, out, svg_text=True)
+    svg = out.read_text()
+    assert "<text" in svg and "Predicted survival (mean)" in svg  # text stays text (searchable)
+    empty = P.calibration_plot(pd.DataFrame(), title="x")
+    assert any("no calibration data" in t.get_text() for a in empty.axes for t in a.texts)

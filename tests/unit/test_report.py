@@ -177,10 +177,12 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
                   base / "survival" / "power.tsv")
         write_tsv(pd.DataFrame([{"signature": "BCL2", "model": "interaction", "reason": "only 3 events in VEN+AraC"}]),
                   base / "survival" / "skipped_models.tsv")
+        (base / "random_null").mkdir(parents=True, exist_ok=True)
         write_tsv(pd.DataFrame([{"signature": PRIMARY, "kind": "ssgsea", "size": 100, "n_random": 50,
-                                 "observed_hr": hr_prim, "observed_z": 2.09, "percentile_abs_z": 94.0,
-                                 "empirical_p": 0.065, "null_median_abs_z": 0.75}]),
-                  base / "survival" / "random_null_summary.tsv")
+                                 "n_valid": 49, "n_failed": 1, "observed_hr": hr_prim, "observed_z": 2.09,
+                                 "percentile_abs_z": 94.0, "empirical_p": 0.065, "null_median_abs_z": 0.75,
+                                 "note": ""}]),
+                  base / "random_null" / "summary.tsv")
         genes = [f"GENE{i}" for i in range(50)]
         write_tsv(pd.DataFrame({"gene": genes, "baseMean": rng.uniform(10, 1000, 50),
                                 "log2FoldChange": rng.normal(0, 1, 50), "lfcSE": 0.2, "stat": rng.normal(0, 3, 50),
@@ -189,7 +191,7 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
                                 "log2FoldChange_shrunk": rng.normal(0, 0.5, 50), "lfcSE_shrunk": 0.1}),
                   base / "de" / "responder_vs_refractory.tsv")
         for sub in ("survival/km_MITOSCORE.svg", "survival/km_LSC17.svg", "survival/interaction.svg",
-                    "survival/random_null.svg", "scores.svg", "qc/library_sizes.svg",
+                    "random_null/null.svg", "scores.svg", "qc/library_sizes.svg",
                     "de/responder_vs_refractory_volcano.svg"):
             (base / sub).parent.mkdir(parents=True, exist_ok=True)
             (base / sub).write_text(_svg(f"{cohort} {sub}"))

@@ -13,7 +13,18 @@ def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
     assert counts.get("de") == "4", out  # 2 contrasts x 2 cohorts
     assert counts.get("summary") == "1" and counts.get("report") == "1", out
     assert counts.get("derive_signature") == "1", out
+    # TRIPOD frozen validation: one frozen model (discovery cohort A), applied in validation cohort B
+    assert counts.get("freeze_model") == "1" and counts.get("validate_frozen") == "1", out
     assert counts.get("gsea") == "4" and counts.get("gsea_summary") == "1", out  # one GSEA per DE contrast
+
+
+def test_validation_cohorts_without_a_discovery_cohort_fall_back_per_cohort(tmp_path):
+    """No cohort with role discovery in the run: no frozen model is built; the validation cohort's
+    job still runs and records the per-cohort fallback (status.tsv) instead of failing."""
+    work = make_workdir(tmp_path, cohorts=["SYNTHETIC_cohortB"], config_updates={"derivation": {"enabled": False}})
+    out = snakemake(work, "-n", "--cores", "2", "--quiet", "rules").stdout
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", out, flags=re.M))
+    assert "freeze_model" not in counts and counts.get("validate_frozen") == "1", out
 
 
 def test_lint_is_clean(tmp_path):

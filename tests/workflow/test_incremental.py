@@ -42,7 +42,8 @@ def test_up_to_date_copy_plans_nothing(grown):
 
 
 def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
-    before = {k: v for k, v in result_checksums(grown).items() if "/cohorts/" in k}
+    before = {k: v for k, v in result_checksums(grown).items() if "/cohorts/" in k or "/frozen/" in k}
+    assert "results/frozen/model.json" in before
     sheet = grown / "config" / "cohorts.tsv"
     lines = sheet.read_text().splitlines()
     row_b = lines[2].split("\t")
@@ -52,18 +53,23 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
     sheet.write_text("\n".join(lines + ["\t".join(row_c)]) + "\n")
 
     counts, out = planned_jobs(grown)
-    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1}
+    # the new validation cohort applies the frozen model (validate_frozen); the model itself,
+    # estimated in the discovery cohort only, is not rebuilt (no freeze_model job)
+    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1,
+                                                 "validate_frozen": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))
 
     snakemake(grown, "--cores", "2")
     after = result_checksums(grown)
-    assert {k: after[k] for k in before} == before  # finished cohorts byte-identical
+    assert {k: after[k] for k in before} == before  # finished cohorts and the frozen model byte-identical
     assert any("SYNTHETIC_cohortC" in k for k in after)
     import pandas as pd
     hr = pd.read_csv(grown / "results" / "summary" / "hazard_ratios.tsv", sep="\t")
     assert set(hr.cohort) == {"SYNTHETIC_cohortA", "SYNTHETIC_cohortB", "SYNTHETIC_cohortC"}
+    cal = pd.read_csv(grown / "results/cohorts/SYNTHETIC_cohortC/validation/calibration.tsv", sep="\t")
+    assert {"univariable", "multivariable"} <= set(cal.loc[cal.signature == "MITOSCORE", "model"])
 
 
 def test_changing_one_cohorts_parameters_reruns_only_that_cohort(grown):
@@ -83,5 +89,7 @@ def test_changing_one_cohorts_parameters_reruns_only_that_cohort(grown):
         assert "SYNTHETIC_cohortA" not in wild and "SYNTHETIC_cohortC" not in wild, out[-3000:]
         assert "SYNTHETIC_cohortB" in wild
         assert counts.get("summary") == 1 and counts.get("report") == 1
+        # the frozen model depends on the discovery cohort only; B's frozen validation reruns
+        assert "freeze_model" not in counts and counts.get("validate_frozen") == 1, out[-3000:]
     finally:
         sheet.write_text(text)

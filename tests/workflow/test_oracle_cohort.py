@@ -77,3 +77,21 @@ def test_cox_logrank_km_zph_maxstat_match_r(oracle_run):
     assert ms.cutpoint == pytest.approx(rms.loc["Lau94", "cutpoint"], abs=1e-9)
     assert ms.p_lau94 == pytest.approx(rms.loc["Lau94", "p"], abs=1e-10)
     assert "EXPLORATORY" in ms.analysis
+
+
+def test_random_null_reads_the_observed_model_and_counts_failures(oracle_run):
+    """random_null's own folder; the observed model is the survival rule's cox.tsv row (not a
+    refit); every draw is either valid or counted as failed."""
+    s = pd.read_csv(oracle_run / "random_null" / "summary.tsv", sep="\t").set_index("signature")
+    null = pd.read_csv(oracle_run / "random_null" / "null.tsv", sep="\t")
+    cox = pd.read_csv(oracle_run / "survival" / "cox.tsv", sep="\t")
+    uni = cox[cox.model == "univariable"].set_index("signature")
+    assert s.loc["MITO_SIGNATURE", "observed_hr"] == uni.loc["MITO_SIGNATURE", "hr"]
+    assert s.loc["MITO_SIGNATURE", "observed_hr"] == pytest.approx(g("cox.tsv").hr.iloc[0], rel=1e-9)
+    assert (s.n_valid + s.n_failed == s.n_random).all() and (s.n_random == 50).all()
+    assert (null.groupby("signature").size() == 50).all()
+    assert set(null.status) <= {"ok", "not converged", "infinite coefficient", "constant column"}
+    assert (oracle_run / "random_null" / "null.svg").stat().st_size > 0
+    d = pd.read_csv(oracle_run / "survival" / "discrimination.tsv", sep="\t").iloc[0]
+    assert d.uno_tau_months == 24 and d.n_boot == 20
+    assert {"auc_12m_cases", "auc_24m_lower", "cgain_optimism", "cgain_n_boot_failed"} <= set(d.index)

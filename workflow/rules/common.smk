@@ -15,8 +15,11 @@ from mitoscore.config import (
     contrast_applies,
     cutpoint_cohort,
     derivation_cohort,
+    estimation_label,
+    frozen_cohort,
     load_cohort_sheet,
     signature_path,
+    validated_cohorts,
 )
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -47,6 +50,14 @@ CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="co
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
 GSEA = config["gsea"]
 GSEA_ON = bool(GSEA["collections"])  # GSEA runs when at least one collection is configured
+# TRIPOD external validation: the model frozen in the discovery cohort (None: no discovery cohort
+# in the run, or validation.frozen false) and the cohorts it is applied to
+VALIDATION = config["validation"]
+FROZEN_FROM = frozen_cohort(VALIDATION, _rows, sheet_path=COHORT_SHEET, config_name="config (--configfile)")
+VALIDATED = validated_cohorts(VALIDATION, _rows, FROZEN_FROM)
+FROZEN_MODEL = ["results/frozen/model.json", "results/frozen/model.sha256", "results/frozen/model_summary.tsv"]
+VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv", "frozen_scores.tsv", "status.tsv",
+                    "calibration.svg")
 
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
@@ -102,6 +113,30 @@ def de_inputs(wildcards):
     return files
 
 
+def estimation_of(wildcards):
+    """How a cohort's per-cohort survival analysis is labelled (discovery / sensitivity /
+    per-cohort): depends only on this cohort's role and on the discovery cohort."""
+    return estimation_label(wildcards.cohort, _rows, VALIDATION, FROZEN_FROM)
+
+
+def freeze_inputs(wildcards):
+    """The frozen model reads only the discovery cohort (adding or changing a validation
+    cohort never rebuilds it)."""
+    d = f"results/cohorts/{FROZEN_FROM}"
+    return {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv",
+            "checksums": f"{d}/validated/input_checksums.tsv"}
+
+
+def validation_inputs(wildcards):
+    """A validation cohort's own scores and clinical table, plus the frozen model when the run
+    has a discovery cohort (else the job records the per-cohort fallback)."""
+    d = f"results/cohorts/{wildcards.cohort}"
+    files = {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv"}
+    if FROZEN_FROM is not None:
+        files.update(model=FROZEN_MODEL[0], sha256=FROZEN_MODEL[1])
+    return files
+
+
 def scaled(base, per_input_mb):
     """A resource (memory in MB, runtime in minutes) that grows with the size of a job's
     inputs and with each retry (cluster submissions)."""
@@ -122,9 +157,11 @@ def per_cohort_targets(cohort):
         f"results/cohorts/{cohort}/qc/qc.tsv",
         f"results/cohorts/{cohort}/scores.tsv",
         f"results/cohorts/{cohort}/survival/cox.tsv",
-        f"results/cohorts/{cohort}/survival/random_null.tsv",
+        f"results/cohorts/{cohort}/random_null/summary.tsv",
     ]
     t += [f"results/cohorts/{cohort}/de/{c}.tsv" for c in contrasts_of(cohort)]
+    if cohort in VALIDATED:
+        t += [f"results/cohorts/{cohort}/validation/{f}" for f in VALIDATION_FILES]
     return t
 
 
@@ -136,6 +173,8 @@ def all_targets():
         t += [f"results/cohorts/{c}/gsea/{k}.tsv" for c, k in GSEA_PAIRS] + ["results/summary/gsea_nes.tsv"]
     if DERIVATION["enabled"]:
         t.append(DERIVED_GMT)
+    if FROZEN_FROM is not None:
+        t += FROZEN_MODEL
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
           "results/report/index.html"]
     return t
@@ -154,11 +193,14 @@ def report_inputs(wildcards):
                                      "qc/pca.svg", "qc/library_sizes.svg")]
         per += [f"{d}/survival/{f}.tsv" for f in (
             "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models", "random_null_summary")]
-        per += [f"{d}/survival/{f}.svg" for f in ("interaction", "random_null")]
+            "maxstat_exploratory", "power", "skipped_models")]
+        per += [f"{d}/random_null/{f}" for f in ("null.tsv", "summary.tsv", "null.svg")]
+        per += [f"{d}/survival/interaction.svg"]
         per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
         per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
     files["cohort_files"] = per
+    if FROZEN_FROM is not None:
+        files["frozen_model"] = FROZEN_MODEL
     files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
                                              if DERIVATION["enabled"] else [])
     reporting = config["report"]["reporting"]

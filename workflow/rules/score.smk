@@ -1,5 +1,5 @@
 # Stage 3: signature scores per cohort (ssGSEA per signature, weighted sums,
-# single-gene comparators, sensitivity scores) and the random-gene-set null.
+# single-gene comparators, sensitivity scores). The random-gene-set null is random_null.smk.
 
 
 rule score:
@@ -33,32 +33,3 @@ rule score:
     script:
         "../../scripts/score.py"
 
-
-rule random_null:
-    input:
-        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
-        scores="results/cohorts/{cohort}/scores.tsv",
-        signatures=signature_files,
-    output:
-        null="results/cohorts/{cohort}/survival/random_null.tsv",
-        summary=report("results/cohorts/{cohort}/survival/random_null_summary.tsv", category="{cohort}", subcategory="Random-signature null", caption="../report/table.rst",
-                   labels={"cohort": "{cohort}", "table": "random-signature null"}),
-        plot=report("results/cohorts/{cohort}/survival/random_null.svg", category="{cohort}", subcategory="Random-signature null",
-                    caption="../report/random_null.rst",
-                    labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
-    params:
-        signatures=signature_specs,
-        random_sets=config["random_sets"],
-        scoring=config["scoring"],
-        gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
-    log:
-        "results/logs/{cohort}/random_null.log",
-    threads: 2
-    resources:
-        mem_mb=mem_mb(1500, 20),
-        runtime=runtime_min(10, 1),
-    conda:
-        "../../envs/core.yaml"
-    script:
-        "../../scripts/random_null.py"

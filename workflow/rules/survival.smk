@@ -38,6 +38,7 @@ rule survival:
         cutpoint=config["cutpoint"],
         primary=config["primary_signature"],
         signatures=SIG_NAMES,
+        estimation=estimation_of,
     log:
         "results/logs/{cohort}/survival.log",
     threads: 1
