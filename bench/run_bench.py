@@ -11,6 +11,8 @@ Sections (written to --out as Markdown, raw rows to bench/out/benchmarks.tsv):
      (log2FC max |diff| vs R, same padj<0.1 set), pydeseq2 DefaultInference on 20000 x 150.
   2. Scoring: the random-signature null (1000 sets x 700 samples x 20000 genes);
      50 sets x 150 samples vs R GSVA ssGSEA and gseapy.
+  2b. GSEA prerank of one contrast: 3 collections (~1,170 sets tested) x 1000 permutations x
+     20000 genes, mitoscore's rule code vs gseapy.prerank (bench/bench_gsea.py).
   3. Whole workflow: one 700 x 20000 SYNTHETIC cohort through every analysis (1000 random
      sets, 1000 bootstraps); scaling with samples (150/300/700) and genes (6000/10000/20000; the simulator needs all 5109 MitoCarta + Hallmark genes);
      a 4-cohort, 3000-patient run.
@@ -152,6 +154,33 @@ def bench_scores(work: Path, quick: bool, with_r: bool) -> None:
                n_sets=50, compute_s=t, wall_s=wall, peak_rss_mib=rss)
 
 
+# --------------------------------------------------------------------------- GSEA
+GSEA_TASKS = {"mitoscore": "mitoscore gsea (gseapy engine for the observed ES, vectorised null), 2 threads",
+              "gseapy": "gseapy 1.3.1 prerank (its own permutation null), threads=2 (gseapy caps it at cpu_count - 1)"}
+
+
+def bench_gsea(work: Path, quick: bool) -> None:
+    """One contrast: the three shipped collections x 1000 permutations x 20000 genes
+    (bench/bench_gsea.py), mitoscore's rule code and gseapy.prerank on the same input."""
+    print("gsea", flush=True)
+    w, script = work / "gsea", str(REPO / "bench" / "bench_gsea.py")
+    perm = 100 if quick else 1000
+    measure([PY, script, "--engine", "fixture", "--work", str(w)])
+    for engine in ("mitoscore", "gseapy"):
+        wall, rss, out = measure_isolated([PY, script, "--engine", engine, "--work", str(w), "--perm", str(perm)])
+        r = json.loads([x for x in out.splitlines() if x.startswith("{")][-1])
+        record("gsea", GSEA_TASKS[engine], n_genes=r["n_genes"], n_sets=r["n_sets"], n_perm=perm,
+               compute_s=r["seconds"], wall_s=wall, peak_rss_mib=rss)
+    _, out = measure([PY, script, "--engine", "compare", "--work", str(w)])
+    c = json.loads([x for x in out.splitlines() if x.startswith("{")][-1])
+    ROWS[-1]["note"] = (f"vs mitoscore: same {c['n_sets']} sets = {c['same_sets']}, ES max abs. difference "
+                        f"{c['max_abs_es_diff']:.1e}, leading edges identical = {c['leading_edge_identical']}; "
+                        f"NES max abs. difference {c['max_abs_nes_diff']:.2f} (r = {c['nes_corr']:.4f}), FDR < 0.25: "
+                        f"{c['fdr25_mitoscore']} vs {c['fdr25_gseapy']} sets (Jaccard {c['fdr25_jaccard']:.2f}); "
+                        "NES/p/FDR differ by Monte-Carlo error only (other permutations; equal for the same "
+                        "permutations, tests/unit/test_gsea.py)")
+
+
 # --------------------------------------------------------------------------- whole workflow
 def simulate_cohorts(outdir: Path, specs: list[tuple[str, int, int]], n_genes: int) -> list[dict]:
     sys.path.insert(0, str(REPO))
@@ -183,6 +212,7 @@ def run_workflow(work: Path, rows: list[dict], *, n_random: int, n_boot: int) ->
         shutil.rmtree(work)
     (work / "config").mkdir(parents=True)
     shutil.copytree(REPO / "config" / "signatures", work / "config" / "signatures")
+    shutil.copytree(REPO / "config" / "genesets", work / "config" / "genesets")
     pd.DataFrame(rows).to_csv(work / "config" / "cohorts.tsv", sep="\t", index=False)
     cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     cfg["random_sets"]["n_random_sets"] = n_random
@@ -302,8 +332,14 @@ def targets(df: pd.DataFrame) -> list[str]:
         r = sc.iloc[0]
         line(f"random-signature null {int(r.n_sets)} sets x {int(r.n_samples)} samples x {int(r.n_genes)} genes "
              "under 10 s on 2 cores", f"{r.compute_s:.2f} s", r.compute_s < 10)
+    gs = df[(df.section == "gsea") & df.task.str.startswith("mitoscore")] if "section" in df else df.iloc[0:0]
+    if len(gs):
+        r = gs.iloc[0]
+        line(f"GSEA prerank of one contrast, 3 collections ({int(r.n_sets)} sets tested) x {int(r.n_perm)} "
+             f"permutations x {int(r.n_genes)} genes, at most 60 s on 2 cores",
+             f"{r.wall_s:.1f} s wall (whole process), peak {r.peak_rss_mib:.0f} MiB", r.wall_s <= 60)
     wf = df[df.section == "workflow"]
-    one = wf[(wf.task.str.startswith("one cohort")) & (wf.n_samples == 700) & (wf.n_genes == 20000)]
+    one = wf[(wf.task.str.startswith("one cohort")) & (wf.n_samples == 700) & (wf.n_genes == 20000)] if len(wf) else wf
     if len(one):
         r = one.iloc[0]
         line("700 x 20000 cohort, every analysis, under 10 min and 4 GB",
@@ -356,7 +392,7 @@ def _readable(df: pd.DataFrame) -> pd.DataFrame:
                            f"Jaccard {float(parts['Jaccard']):.4f} (fast follows R DESeq2's dispersion search, "
                            "not pydeseq2's optimiser; see the R row)")
     df["note"] = note
-    for c in ("n_genes", "n_samples", "n_sets", "n_sig"):
+    for c in ("n_genes", "n_samples", "n_sets", "n_sig", "n_perm"):
         if c in df:
             df[c] = df[c].map(lambda x: "" if pd.isna(x) else str(int(x)))
     return df
@@ -398,6 +434,12 @@ def write_markdown(path: Path, info: dict, quick: bool) -> None:
     lines += ["", "## Signature scoring", ""]
     lines += table("scores", ["task", "n_genes", "n_samples", "n_sets", "compute_s", "wall_s", "peak_rss_mib", "note"],
                    ["task", "genes", "samples", "sets", "compute s", "wall s", "peak MiB", "note"])
+    lines += ["", "## Pathway enrichment (GSEA prerank, one contrast)", ""]
+    lines += ["MitoCarta3.0 pathways + Hallmark + Reactome (config/genesets), synthetic Wald statistics with 6 "
+              "planted sets (bench/bench_gsea.py); wall time and peak memory of the whole process (Python start, "
+              "imports, collections read and harmonised); compute = the engine's own run."]
+    lines += table("gsea", ["task", "n_genes", "n_sets", "n_perm", "compute_s", "wall_s", "peak_rss_mib", "note"],
+                   ["task", "genes", "sets", "permutations", "compute s", "wall s", "peak MiB", "note"])
     lines += ["", "## Whole workflow (2 cores)", ""]
     lines += table("workflow", ["task", "axis", "n_samples", "n_genes", "wall_s", "peak_rss_mib"],
                    ["run", "scaling axis", "samples", "genes", "wall s", "peak MiB"])
@@ -417,7 +459,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test of the harness)")
     ap.add_argument("--skip-r", action="store_true")
     ap.add_argument("--skip-workflow", action="store_true")
-    ap.add_argument("--only", choices=["de", "scores", "workflow"], default=None)
+    ap.add_argument("--only", choices=["de", "scores", "gsea", "workflow"], default=None)
     ap.add_argument("--render-only", action="store_true",
                     help="re-write --out from the last run's bench/out/benchmarks.tsv without measuring")
     a = ap.parse_args()
@@ -440,6 +482,8 @@ def main() -> None:
         bench_de(work, sizes, with_r, default_sizes)
     if a.only in (None, "scores"):
         bench_scores(work, a.quick, with_r)
+    if a.only in (None, "gsea"):
+        bench_gsea(work, a.quick)
     if a.only in (None, "workflow") and not a.skip_workflow:
         bench_workflow(work, a.quick)
     write_markdown(Path(a.out), info, a.quick)

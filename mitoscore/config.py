@@ -319,6 +319,23 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         if rg and not Path(rg).exists():
             add(InputError("derivation.restrict_gmt not found", file=config_name, key="derivation.restrict_gmt",
                            value=rg, fix="correct the path or remove the key"))
+    gsea = config.get("gsea", {}) or {}
+    gcolls = [c for c in gsea.get("collections", []) or [] if isinstance(c, dict)]
+    colls = [c.get("name") for c in gcolls]
+    if len(set(colls)) != len(colls):
+        add(InputError("gsea collection names are duplicated", file=config_name, key="gsea.collections",
+                       fix="give every collection a unique name"))
+    if "signatures" in colls and gsea.get("include_signatures", True):
+        add(InputError("gsea collection name 'signatures' is reserved for the configured signatures",
+                       file=config_name, key="gsea.collections", fix="rename the collection"))
+    for c in gcolls:
+        if c.get("gmt") and not Path(c["gmt"]).exists():
+            add(InputError("gene-set collection file not found", file=config_name,
+                           key=f"gsea.collections[{c.get('name')}]", value=c["gmt"],
+                           fix="correct the path (relative to the directory Snakemake runs in)"))
+    if gsea.get("min_size", 15) > gsea.get("max_size", 500):
+        add(InputError("gsea.min_size is larger than gsea.max_size (conflicting settings)", file=config_name,
+                       key="gsea.min_size", fix="set min_size <= max_size (GSEA defaults 15 and 500)"))
     names = [c.get("name") for c in contrasts]
     if len(set(names)) != len(names):
         add(InputError("contrast names are duplicated", file=config_name, key="de.contrasts",

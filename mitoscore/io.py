@@ -107,7 +107,7 @@ def read_gmt(path: str | os.PathLike) -> dict[str, tuple[str, list[str]]]:
                          fix="point the signature's gmt to the .gmt file")
     with reading(p, "GMT file", fix="save the gene sets as a UTF-8 text file: NAME<TAB>DESCRIPTION<TAB>GENE1..."):
         text = _decompress(p.read_bytes(), p).decode("utf-8")
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(text.split("\n"), start=1):
         line = line.rstrip("\r\n")
         if not line.strip() or line.startswith("#"):
             continue

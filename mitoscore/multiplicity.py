@@ -19,7 +19,9 @@ The family follows from each row's ``analysis`` label (set where the row is comp
 cohort's role and whether the signature is derived, by :func:`family_of`; the rules are
 stated here once and printed in the report's analysis plan (:data:`FAMILY_RULES`).
 Diagnostics (cox.zph, calibration slope = 1 and O/E = 1 tests) are model checks, not
-hypotheses of the plan, and are not adjusted.
+hypotheses of the plan, and are not adjusted. GSEA (exploratory) carries its own
+permutation FDR q and FWER p per collection, as GSEA defines them, and is not pooled into
+these families.
 """
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Polygon  # noqa: E402
+from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
@@ -47,6 +47,7 @@ __all__ = [
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
     "km_by_arm_plot", "treatment_effect_plot", "predictive_figures",
+    "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -1035,6 +1036,151 @@ def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: 
     for ax in axes[len(rows):]:
         ax.set_axis_off()
     fig.suptitle(_wrap(title, 100), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- GSEA
+#: Line colours of the running-sum figure (Okabe-Ito first, colour-blind safe).
+_SET_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8E44AD",
+               "#16A085", "#7F8C8D")
+
+
+def _short(text: str, n: int = 58) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@_styled
+def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str, test: str, reference: str,
+                    metric_label: str, fdr_max: float = 0.25, note: str | None = None) -> Figure:
+    """GSEA running-sum figure of several gene sets over one ranking (the layout of the GSEA
+    desktop and ``gseapy.gseaplot2``): top, the running enrichment sum of each set (exact
+    polyline from :func:`mitoscore.gsea.running_sum`: x, y); middle, one row of ticks per set at
+    its genes' ranks; bottom, the ranking metric (higher in ``test`` on the left, higher in
+    ``reference`` on the right). Each curve: mapping with ``term, x, y, hits, nes, fdr, pval``
+    (and optionally ``collection``); the legend gives NES, FDR and nominal p. ``note`` (e.g.
+    the circular-contrast caveat) is printed under the title. Line gids ``gsea-curve|<term>``."""
+    n = len(ranking)
+    k = max(len(curves), 1)
+    fig = Figure(figsize=(11, 6.2 + 0.28 * k + (0.5 if note else 0)), layout="constrained")
+    gs = fig.add_gridspec(3, 1, height_ratios=[3.2, 0.22 * k + 0.3, 1.3])
+    ax, axr, axm = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
+    for i, c in enumerate(curves):
+        col = _SET_COLORS[i % len(_SET_COLORS)]
+        fdr = c.get("fdr")
+        fdr_txt = "NA" if fdr is None or not np.isfinite(fdr) else (f"{fdr:.2g}" if fdr >= 0.001 else "< 0.001")
+        star = " *" if fdr is not None and np.isfinite(fdr) and fdr < fdr_max else ""
+        label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {format_p(c.get('pval'))}"
+                 + (f" [{c['collection']}]" if c.get("collection") else ""))
+        ax.plot(c["x"], c["y"], color=col, lw=1.8, label=label, gid=f"gsea-curve|{c['term']}")
+        hits = np.asarray(c["hits"])
+        axr.vlines(hits, k - i - 0.9, k - i - 0.1, color=col, lw=0.6)
+    ax.axhline(0, color="#7F8C8D", lw=0.8)
+    ax.set_xlim(0, n - 1)
+    ax.set_ylabel("Running enrichment score")
+    ax.tick_params(labelbottom=False)
+    ttl = _wrap(title, 80)
+    if note:
+        ttl += "\n" + _wrap(note, 95)
+    ax.set_title(ttl, loc="left", fontsize=12 if note else None)
+    if curves:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, labelspacing=0.7)
+    else:
+        ax.text(0.5, 0.5, "no set to draw", transform=ax.transAxes, ha="center", color="#555555")
+    axr.set_xlim(0, n - 1)
+    axr.set_ylim(0, k)
+    axr.set_yticks([])
+    axr.tick_params(labelbottom=False)
+    for sp in ("left", "bottom"):
+        axr.spines[sp].set_visible(False)
+    v = ranking.to_numpy(float)
+    x = np.arange(n)
+    axm.fill_between(x, v, 0, where=v >= 0, color=_UP, alpha=0.55, lw=0, rasterized=True)
+    axm.fill_between(x, v, 0, where=v < 0, color=_DOWN, alpha=0.55, lw=0, rasterized=True)
+    lo, hi = np.quantile(v, [0.005, 0.995]) if n > 200 else (v.min(), v.max())
+    span = max(abs(lo), abs(hi), 1e-12) * 1.1
+    axm.set_ylim(-span if v.min() < 0 else 0, span if v.max() > 0 else 0)
+    zero = int(np.searchsorted(-v, 0.0))
+    axm.axvline(zero, color="#7F8C8D", ls="--", lw=1)
+    axm.set_xlim(0, n - 1)
+    axm.set_xlabel(f"Rank in the ordered gene list ({n} genes; zero cross at {zero})")
+    axm.set_ylabel(_wrap(metric_label, 22) + ("\n(axis clipped at the\n0.5% / 99.5% quantiles)" if n > 200 else ""),
+                   fontsize=10)
+    axm.text(0.01, 0.92, f"higher in {test}", transform=axm.transAxes, va="top", color=_UP, fontsize=11)
+    axm.text(0.99, 0.08, f"higher in {reference}", transform=axm.transAxes, ha="right", color=_DOWN,
+             fontsize=11)
+    return fig
+
+
+@_styled
+def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[str], title: str,
+                fdr_max: float = 0.25, circular: Iterable[str] = ()) -> Figure:
+    """NES of gene sets (rows, in the order of ``terms``) across cohorts within each contrast
+    (column blocks): colour = NES (blue negative, red positive, symmetric scale), ``*`` = FDR <
+    ``fdr_max``, grey = not tested; right of each contrast block, the direction counts
+    across cohorts (``n_up``/``n_down`` of :func:`mitoscore.gsea.concordance`). Contrasts in
+    ``circular`` are labelled CIRCULAR."""
+    circular = set(circular)
+    contrasts = list(dict.fromkeys(long["contrast"]))
+    cols: list[tuple[str, str | None]] = []
+    for con in contrasts:
+        cols += [(con, c) for c in sorted(long.loc[long["contrast"] == con, "cohort"].unique())]
+        cols.append((con, None))  # concordance column
+    terms = list(terms)
+    mat = np.full((len(terms), len(cols)), np.nan)
+    star = np.zeros(mat.shape, dtype=bool)
+    tested = np.zeros(mat.shape, dtype=bool)
+    idx = {t: i for i, t in enumerate(terms)}
+    cidx = {c: j for j, c in enumerate(cols)}
+    for r in long.itertuples():
+        if r.term in idx and (r.contrast, r.cohort) in cidx:
+            i, j = idx[r.term], cidx[(r.contrast, r.cohort)]
+            mat[i, j] = r.nes
+            tested[i, j] = True
+            star[i, j] = bool(np.isfinite(r.fdr) and r.fdr < fdr_max)
+    vmax = float(np.nanmax(np.abs(mat))) if np.isfinite(mat).any() else 1.0
+    vmax = max(min(vmax, 4.0), 1.0)
+    width = max(9.0, 6.0 + 0.75 * len(cols))
+    fig = Figure(figsize=(width, 3.2 + 0.24 * len(terms)), layout="constrained")
+    ax = fig.add_subplot()
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="#FFFFFF")
+    im = ax.imshow(np.ma.masked_invalid(mat), cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto",
+                   interpolation="nearest")
+    for i in range(len(terms)):
+        for j, (con, coh) in enumerate(cols):
+            if coh is None:
+                row = concord[(concord["term"] == terms[i]) & (concord["contrast"] == con)]
+                if len(row):
+                    r = row.iloc[0]
+                    ax.text(j, i, f"{int(r.n_up)}↑ {int(r.n_down)}↓", ha="center", va="center", fontsize=8,
+                            color="#2C3E50", fontweight="bold" if r.concordant else "normal")
+            elif not tested[i, j]:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color="#D5D8DC", lw=0))
+            elif star[i, j]:
+                ax.text(j, i, "*", ha="center", va="center", fontsize=11,
+                        color="white" if abs(mat[i, j]) > 0.6 * vmax else "black")
+    ax.set_yticks(range(len(terms)), [_short(t, 48) for t in terms], fontsize=9)
+    labels = [(f"{coh}" if coh is not None else "direction") for con, coh in cols]
+    ax.set_xticks(range(len(cols)), labels, rotation=45, ha="right", fontsize=9)
+    blocks = []
+    for j, (con, coh) in enumerate(cols):
+        if j == 0 or cols[j - 1][0] != con:
+            blocks.append([con, j, j])
+        blocks[-1][2] = j
+        if j and cols[j - 1][0] != con:
+            ax.axvline(j - 0.5, color="black", lw=1.5)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks([(b0 + b1) / 2 for _, b0, b1 in blocks],
+                   [con + ("\n(CIRCULAR)" if con in circular else "") for con, _, _ in blocks],
+                   fontsize=10, fontweight="bold")
+    top.tick_params(length=0)
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(len(terms) - 0.5, -0.5)
+    cb = fig.colorbar(im, ax=ax, shrink=min(0.6, 12 / max(len(terms), 1) + 0.2), pad=0.01, aspect=25)
+    cb.set_label("NES")
+    fig.suptitle(_wrap(title, int(width * 8)) + "\n" + _wrap(f"* FDR < {fdr_max:g}; grey: not tested; direction: "
+                 "cohorts with NES > 0 (↑) and < 0 (↓), bold when all agree", int(width * 8)), x=0.01, ha="left",
+                 fontsize=12, fontweight="bold")
     return fig
 
 

@@ -11,7 +11,10 @@ The demo's planted truth (resources/demo/truth.json, README) is recovered:
   adjusted): planted HR 0.45 significant in cohort A, covered by the CI in both cohorts;
 * DE responder vs refractory finds the planted DE genes with the right sign;
 * MITOSCORE high vs low finds the OXPHOS genes up;
-* the random-gene-set percentile of MITOSCORE is high.
+* the random-gene-set percentile of MITOSCORE is high;
+* GSEA: every ES equals the closed-form weighted KS from the DE table and the written gene
+  sets; the planted OXPHOS programme tops the MitoCarta sets in the (circular) high vs low
+  contrast, concordantly in both cohorts.
 """
 import json
 
@@ -192,6 +195,78 @@ def test_random_signature_percentile_near_top(demo_run):
     assert min(pct) >= 85, pct
 
 
+def _closed_form_es(ranking: pd.Series, genes) -> float:
+    """Weighted (p = 1) Kolmogorov-Smirnov running sum, written out: P_hit - P_miss over all ranks."""
+    r = np.abs(ranking.to_numpy(float))
+    inset = ranking.index.isin(list(genes))
+    dev = np.cumsum(np.where(inset, r, 0.0)) / r[inset].sum() - np.cumsum(~inset) / (len(r) - inset.sum())
+    return float(dev[np.argmax(np.abs(dev))])
+
+
+@pytest.mark.parametrize("cohort", COHORTS)
+def test_gsea_es_equals_closed_form_from_de_table_and_written_gene_sets(demo_run, cohort):
+    """Every ES of every GSEA table = the closed-form weighted KS statistic recomputed from the
+    DE table (ranking by stat, NA dropped, ties by gene id) and the written gene_sets.gmt
+    (1e-10; the table's %.10g rounding is below 5e-11); NES has the sign of ES."""
+    from mitoscore.io import read_gmt
+
+    base = demo_run / "results" / "cohorts" / cohort
+    for contrast in ("mitoscore_high_vs_low", "responder_vs_refractory"):
+        t = tsv(base / "gsea" / f"{contrast}.tsv")
+        assert list(t.columns[:9]) == ["term", "collection", "size", "es", "nes", "pval", "fdr", "fwer",
+                                       "leading_edge"]
+        assert set(t.collection) == {"MitoCarta3.0", "Hallmark", "Reactome", "signatures"}
+        de = tsv(base / "de" / f"{contrast}.tsv")
+        de = de[np.isfinite(de["stat"])]
+        order = np.lexsort((de["gene"].astype(str).to_numpy(), -de["stat"].to_numpy()))
+        ranking = pd.Series(de["stat"].to_numpy()[order], index=de["gene"].astype(str).to_numpy()[order])
+        assert (t.n_ranked == len(ranking)).all()
+        gmt = read_gmt(base / "gsea" / f"{contrast}_gene_sets.gmt")
+        assert len(gmt) == len(t)
+        for r in t.itertuples():
+            genes = gmt[f"{r.collection}__{r.term}"][1]
+            assert len(genes) == r.size
+            assert abs(r.es - _closed_form_es(ranking, genes)) <= 1e-10, (contrast, r.term)
+        assert (np.sign(t.nes) == np.sign(t.es)).all()
+
+
+def test_gsea_planted_oxphos_is_top_mitocarta_set_in_the_circular_contrast(demo_run):
+    """MitoScore high vs low: the planted programme (the 169 MitoCarta3.0 OXPHOS genes) is the
+    MitoCarta set with the highest NES, FDR < 0.05, in both cohorts; every row is flagged
+    circular. The responder contrast is not circular."""
+    for c in COHORTS:
+        base = demo_run / "results" / "cohorts" / c / "gsea"
+        t = tsv(base / "mitoscore_high_vs_low.tsv")
+        mc = t[t.collection == "MitoCarta3.0"].sort_values("nes", ascending=False)
+        assert mc.iloc[0].term == "MITOCARTA3_OXPHOS", mc.head(3)[["term", "nes", "fdr"]]
+        assert mc.iloc[0].nes > 0 and mc.iloc[0].fdr < 0.05 and mc.iloc[0].enriched_in == "high"
+        assert t.circular.all() and t.note.str.startswith("CIRCULAR: samples were grouped by the MITOSCORE score").all()
+        sig = t[t.collection == "signatures"].set_index("term")
+        assert sig.loc["MITOSCORE", "grouping_overlap"] == sig.loc["MITOSCORE", "size"]
+        resp = tsv(base / "responder_vs_refractory.tsv")
+        assert not resp.circular.any() and resp.note.isna().all()
+        for f in ("mitoscore_high_vs_low_top_mitochondrial.svg", "mitoscore_high_vs_low_signatures.svg"):
+            assert (base / f).stat().st_size > 5000
+    # the frozen derived signature is tested in the validation cohort only
+    assert "MITOSCORE_DERIVED" in set(tsv(demo_run / "results" / "cohorts" / "SYNTHETIC_cohortB" / "gsea" /
+                                          "mitoscore_high_vs_low.tsv").term)
+    assert "MITOSCORE_DERIVED" not in set(tsv(demo_run / "results" / "cohorts" / "SYNTHETIC_cohortA" / "gsea" /
+                                              "mitoscore_high_vs_low.tsv").term)
+
+
+def test_gsea_summary_counts_direction_across_cohorts(demo_run):
+    long = tsv(demo_run / "results" / "summary" / "gsea_nes.tsv")
+    conc = tsv(demo_run / "results" / "summary" / "gsea_concordance.tsv")
+    assert set(long.cohort) == set(COHORTS)
+    assert set(long.contrast) == {"mitoscore_high_vs_low", "responder_vs_refractory"}
+    n = sum(len(tsv(demo_run / "results" / "cohorts" / c / "gsea" / f"{k}.tsv")) for c in COHORTS
+            for k in ("mitoscore_high_vs_low", "responder_vs_refractory"))
+    assert len(long) == n
+    ox = conc[(conc.term == "MITOCARTA3_OXPHOS") & (conc.contrast == "mitoscore_high_vs_low")].iloc[0]
+    assert ox.n_cohorts == 2 and ox.n_up_fdr == 2 and ox.concordant and ox.direction == "up" and ox.circular
+    assert (demo_run / "results" / "summary" / "gsea_nes_heatmap.svg").stat().st_size > 10000
+
+
 def test_reruns_nothing_when_up_to_date(demo_run):
     from .conftest import snakemake
     out = snakemake(demo_run, "-n", "--cores", "2").stdout
@@ -212,6 +287,8 @@ def test_snakemake_zip_report_registers_every_figure(demo_run):
               "treatment_effect_venarac_vs_chemo.svg", "km_by_arm_venarac_vs_venaza.svg"):
         assert base.count(f) == len(COHORTS), (f, base)
     assert "forest.svg" in base and "meta_analysis.tsv" in base and "MITOSCORE_DERIVED.gmt" in base
+    assert base.count("mitoscore_high_vs_low_top_mitochondrial.svg") == len(COHORTS)
+    assert "gsea_nes_heatmap.svg" in base and "gsea_nes.tsv" in base
     html = zipfile.ZipFile(out).read([n for n in names if n.endswith("report.html")][0]).decode()
     for c in COHORTS:
         assert c in html

@@ -15,6 +15,7 @@ def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
     assert counts.get("derive_signature") == "1", out
     # TRIPOD frozen validation: one frozen model (discovery cohort A), applied in validation cohort B
     assert counts.get("freeze_model") == "1" and counts.get("validate_frozen") == "1", out
+    assert counts.get("gsea") == "4" and counts.get("gsea_summary") == "1", out  # one GSEA per DE contrast
 
 
 def test_validation_cohorts_without_a_discovery_cohort_fall_back_per_cohort(tmp_path):

@@ -55,7 +55,8 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
     counts, out = planned_jobs(grown)
     # the new validation cohort applies the frozen model (validate_frozen); the model itself,
     # estimated in the discovery cohort only, is not rebuilt (no freeze_model job)
-    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "summary": 1, "report": 1, "validate_frozen": 1}
+    expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1,
+                                                 "validate_frozen": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))

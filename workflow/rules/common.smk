@@ -51,6 +51,8 @@ CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name=CONFIG_NAME)
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
+GSEA = config["gsea"]
+GSEA_ON = bool(GSEA["collections"])  # GSEA runs when at least one collection is configured
 # TRIPOD external validation: the model frozen in the discovery cohort (None: no discovery cohort
 # in the run, or validation.frozen false) and the cohorts it is applied to
 VALIDATION = config["validation"]
@@ -189,6 +191,10 @@ def scaled(base, per_input_mb):
 mem_mb = runtime_min = scaled
 
 
+#: (cohort, contrast) pairs with a GSEA job: every DE contrast of every cohort.
+GSEA_PAIRS = [(c, k) for c in COHORT_IDS for k in contrasts_of(c)] if GSEA_ON else []
+
+
 def per_cohort_targets(cohort):
     t = [
         f"results/cohorts/{cohort}/qc/qc.tsv",
@@ -206,6 +212,8 @@ def all_targets():
     t = []
     for c in COHORT_IDS:
         t += per_cohort_targets(c)
+    if GSEA_ON:
+        t += [f"results/cohorts/{c}/gsea/{k}.tsv" for c, k in GSEA_PAIRS] + ["results/summary/gsea_nes.tsv"]
     if DERIVATION["enabled"]:
         t.append(DERIVED_GMT)
     if FROZEN_FROM is not None:
