@@ -219,6 +219,32 @@ def contrast_metadata(clinical: pd.DataFrame, contrast: dict, *, scores: pd.Data
     return meta, variable
 
 
+#: Columns of ``de/{contrast}_summary.tsv`` (one row).
+DE_SUMMARY_COLUMNS = ["contrast", "variable", "test", "reference", "design", "n_samples", "n_test", "n_reference",
+                      "n_genes", "n_tested", "alpha", "n_significant", "n_up", "n_down", "lfc_direction"]
+
+
+def de_summary(res: pd.DataFrame, meta: pd.DataFrame, contrast: dict, variable: str, design: str, *,
+               alpha: float) -> pd.DataFrame:
+    """One-row summary of a DE contrast (what the report shows above the gene table).
+
+    n_tested: genes with an adjusted p-value (DESeq2 independent filtering and Cook's
+    filtering set padj to NA for the others); n_significant: padj < ``alpha``; n_up / n_down:
+    of those, log2 fold change > 0 / < 0 (higher / lower in ``test`` than in ``reference``).
+    """
+    padj = pd.to_numeric(res["padj"], errors="coerce")
+    lfc = pd.to_numeric(res["log2FoldChange"], errors="coerce")
+    sig = padj < alpha
+    lv = meta[variable].astype(str)
+    return pd.DataFrame([{
+        "contrast": contrast["name"], "variable": variable, "test": contrast["test"],
+        "reference": contrast["reference"], "design": design, "n_samples": len(meta),
+        "n_test": int((lv == str(contrast["test"])).sum()), "n_reference": int((lv == str(contrast["reference"])).sum()),
+        "n_genes": len(res), "n_tested": int(padj.notna().sum()), "alpha": alpha,
+        "n_significant": int(sig.sum()), "n_up": int((sig & (lfc > 0)).sum()), "n_down": int((sig & (lfc < 0)).sum()),
+        "lfc_direction": f"log2({contrast['test']} / {contrast['reference']})"}], columns=DE_SUMMARY_COLUMNS)
+
+
 # --------------------------------------------------------------------------- survival
 @dataclass
 class SurvivalResult:
@@ -458,19 +484,29 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
 def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
                                                                             tuple[float, float] | None]:
     """What the forest plot of the primary signature shows: per-cohort univariable rows
-    labelled with n and events, the pooled random-effects estimate (with I2, tau2, k) and
-    the prediction interval (only when there are at least two cohorts)."""
+    labelled with n and events and their weight in the pooled estimate (percent, as
+    ``metafor::weights.rma.uni``: w_i = 1 / (se_i^2 + tau^2), normalised to 100; equal to the
+    fixed-effect weights when tau^2 = 0), the pooled random-effects estimate (with I2, tau2,
+    k) and the 95% prediction interval -- only when it is estimable, i.e. tau^2 was estimated
+    from at least 3 cohorts (with 2 cohorts it is returned as None and not drawn)."""
+    from . import fmt
     sel = hr[(hr["signature"] == primary) & (hr["model"] == "univariable")].copy()
     sel["label"] = sel["cohort"] + " (n=" + sel["n"].astype(int).astype(str) + ", events=" \
         + sel["events"].astype(int).astype(str) + ")"
     m = meta[(meta["signature"] == primary) & (meta["model"] == "univariable")]
     if not len(m):
+        sel["weight"] = np.nan
         return sel, None, None
     r = m.iloc[0]
+    tau2 = float(r.tau2) if np.isfinite(float(r.tau2)) else 0.0
+    used = set(str(r.cohorts).split(",")) if isinstance(r.get("cohorts"), str) else set(sel["cohort"])
+    se = pd.to_numeric(sel["se"], errors="coerce").to_numpy(float)
+    w = np.where(sel["cohort"].isin(used).to_numpy() & np.isfinite(se) & (se > 0), 1.0 / (se ** 2 + tau2), 0.0)
+    sel["weight"] = 100 * w / w.sum() if w.sum() > 0 else np.nan
     pooled = {"hr": r.hr, "ci_lower": r.ci_lower, "ci_upper": r.ci_upper,
               "label": f"Random effects ({r.method}{', HK' if r.test == 'knha' else ''})",
-              "text": f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {int(r.k)}" if r.k > 1 else "k = 1"}
-    return sel, pooled, ((r.pi_lower, r.pi_upper) if r.k > 1 else None)
+              "text": f"I2 = {fmt.pct(r.I2)}, tau2 = {fmt.sig(r.tau2)}, k = {int(r.k)}" if r.k > 1 else "k = 1"}
+    return sel, pooled, ((r.pi_lower, r.pi_upper) if r.k >= 3 else None)
 
 
 def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, method: str = "REML", test: str = "z",
