@@ -19,6 +19,7 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/de.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/meta.smk"
+include: "workflow/rules/describe.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -14,6 +14,7 @@ def main(snakemake, log):
     write_tsv(meta, snakemake.output.meta)
     write_tsv(loo, snakemake.output.loo)
     sel, pooled, prediction = analysis.forest_data(hr, meta, p.primary)
+    write_tsv(sel, snakemake.output.forest_table)
     plots.save_figure(plots.forest_plot(sel, pooled=pooled, prediction=prediction,
                                         title=f"{p.primary}: HR per SD across cohorts (univariable Cox)"),
                       snakemake.output.forest)

@@ -12,6 +12,8 @@ rule summary:
         meta=report("results/summary/meta_analysis.tsv", category="Meta-analysis",
                     caption="../report/meta.rst", labels={"table": "random-effects meta-analysis"}),
         loo="results/summary/leave_one_out.tsv",
+        forest_table=report("results/summary/forest.tsv", category="Meta-analysis", caption="../report/forest_table.rst",
+                            labels={"table": "forest plot data (weights)"}),
         forest=report("results/summary/forest.svg", category="Meta-analysis", caption="../report/forest.rst",
                       labels={"figure": "forest plot"}),
     params:
