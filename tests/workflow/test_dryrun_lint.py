@@ -13,6 +13,9 @@ def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
     assert counts.get("de") == "4", out  # 2 contrasts x 2 cohorts
     assert counts.get("summary") == "1" and counts.get("report") == "1", out
     assert counts.get("derive_signature") == "1", out
+    assert counts.get("describe") == "2" and counts.get("table1") == "1" and counts.get("interaction_figure") == "1", out
+    # KM figures only where a signature is scored: 3 configured x 2 cohorts + the derived one in B only
+    assert counts.get("km_plot") == "7", out
 
 
 def test_lint_is_clean(tmp_path):
@@ -73,3 +76,14 @@ def test_discovery_median_cut_is_frozen_in_discovery_and_applied_in_validation(t
         x = sub[frozen.loc[sig, "scale"]]
         assert (sub["group"] == np.where(x > frozen.loc[sig, "cut"], "high", "low")).all(), sig
         assert applied.loc[sig, "n_above"] == (x > frozen.loc[sig, "cut"]).sum()
+
+
+def test_bad_reporting_items_fail_at_start_with_a_clear_message(tmp_path):
+    """config/reporting.yaml is validated when the workflow starts, not in the last job."""
+    work = make_workdir(tmp_path)
+    rep = work / "config" / "reporting.yaml"
+    rep.write_text(rep.read_text().replace("    specimen:", "    specimen_type:", 1))
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    msg = proc.stdout + proc.stderr
+    assert "reporting.yaml" in msg and "specimen_type" in msg and "Fix:" in msg

@@ -18,6 +18,9 @@ from mitoscore.config import (
     load_cohort_sheet,
     signature_path,
 )
+from mitoscore.genes import DEFAULT_ANNOTATION_DIR
+from mitoscore.report.inputs import report_inputs as _report_inputs
+from mitoscore.report.load import check_reporting_file
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -46,10 +49,23 @@ CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name="co
             if CUT.get("rule") == "discovery_median" else None)
 SIG_NAMES = [s["name"] for s in config["signatures"]] + ([DERIVATION["name"]] if DERIVATION["enabled"] else [])
 
+# The reporting items (REMARK/TRIPOD text) are checked now, not in the last job: a schema
+# error stops the run here with the file, key and fix; cohort entries that match no cohort
+# of the sheet are warned about. An absent file is allowed (every item is graded missing).
+REPORTING = config["report"]["reporting"]
+for _w in check_reporting_file(REPORTING, schema_path=os.path.join(workflow.basedir, "workflow", "schemas",
+                                                                  "reporting.schema.yaml"), cohorts=COHORT_IDS):
+    print(f"WARNING: {_w}", file=sys.stderr)
+DEMO_TRUTH = config["report"].get("demo_truth")
+if DEMO_TRUTH and not Path(DEMO_TRUTH).exists():
+    raise ValueError(f"config report.demo_truth: file not found: {DEMO_TRUTH} (set it only for the SYNTHETIC "
+                     "demo cohorts, to resources/demo/truth.json; null for real cohorts)")
+
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
     contrast="|".join(map(re.escape, CONTRASTS)) if CONTRASTS else "NONE",
     name=re.escape(config["derivation"]["name"]),
+    signature="|".join(map(re.escape, SIG_NAMES)),
 
 
 def scored_in(cohort):
@@ -73,6 +89,12 @@ def frozen_cutpoints(wildcards):
 
 def signature_files(wildcards):
     return [signature_path(s) for s in signature_specs(wildcards)]
+
+
+def km_signatures(cohort):
+    """The signatures with a Kaplan-Meier figure in a cohort: the ones scored there (the
+    derived signature is not scored in the cohort it was derived from)."""
+    return [s["name"] for s in config["signatures"]] + ([DERIVED_NAME] if scored_in(cohort) else [])
 
 
 def cohort_row(wildcards):
@@ -133,27 +155,30 @@ def all_targets():
     return t
 
 
+def provenance_files():
+    """(role, path) of every file a result depends on besides the cohort inputs and the
+    signature files: the vendored gene annotation (when a cohort maps gene ids), the
+    derivation's restricting GMT, the configuration files."""
+    out = []
+    if any(r.get("gene_ids", "symbol") != "as_is" for r in COHORTS.values()):
+        for f in ("genes.tsv.gz", "aliases.tsv.gz"):
+            rel = os.path.relpath(os.path.join(DEFAULT_ANNOTATION_DIR, f))
+            out.append((f"annotation@{f}", rel if not rel.startswith("..") else os.path.join(DEFAULT_ANNOTATION_DIR, f)))
+    if DERIVATION["enabled"] and DERIVATION.get("restrict_gmt"):
+        out.append(("derivation_restrict_gmt", DERIVATION["restrict_gmt"]))
+        out.append(("derived_genes", f"results/derived/{DERIVED_NAME}_genes.tsv"))
+    return out
+
+
 def report_inputs(wildcards):
-    """Every table and figure the report reads, declared (so --all-temp/temp() cannot drop them)."""
-    files = {"summary": "results/summary/hazard_ratios.tsv", "meta": "results/summary/meta_analysis.tsv",
-             "loo": "results/summary/leave_one_out.tsv", "forest": "results/summary/forest.svg"}
-    per = []
-    for c in COHORT_IDS:
-        d = f"results/cohorts/{c}"
-        per += per_cohort_targets(c)
-        per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv")]
-        per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg", "cutpoints.tsv",
-                                     "qc/pca.svg", "qc/library_sizes.svg")]
-        per += [f"{d}/survival/{f}.tsv" for f in (
-            "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models", "random_null_summary")]
-        per += [f"{d}/survival/{f}.svg" for f in ("interaction", "random_null")]
-        per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
-        per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
-    files["cohort_files"] = per
-    files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
-                                             if DERIVATION["enabled"] else [])
-    reporting = config["report"]["reporting"]
-    if Path(reporting).exists():
-        files["reporting"] = reporting
-    return files
+    """Every file the report reads, named, from ONE declaration (mitoscore.report.inputs.INPUTS):
+    the report script loads exactly these (no path is guessed there)."""
+    sigs = {s["name"]: signature_path(s) for s in config["signatures"]}
+    if DERIVATION["enabled"]:
+        sigs[DERIVED_NAME] = DERIVED_GMT
+    return _report_inputs(
+        {c: cohort_params(r) for c, r in COHORTS.items()},
+        signatures_of={c: km_signatures(c) for c in COHORT_IDS},
+        contrasts_of={c: contrasts_of(c) for c in COHORT_IDS},
+        signature_files=sigs, provenance=provenance_files(),
+        reporting=REPORTING if Path(REPORTING).exists() else None, truth=DEMO_TRUTH or None)

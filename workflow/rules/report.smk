@@ -1,18 +1,24 @@
-# Stage 7: the self-contained HTML report, rendered from result tables only.
+# Stage 7: the self-contained HTML report, rendered from result tables only. Its inputs are
+# declared once (mitoscore/report/inputs.py, expanded by common.smk::report_inputs).
 
 
 rule report:
     input:
         unpack(report_inputs),
     output:
-        html="results/report/index.html",
-        provenance="results/report/provenance.tsv",
+        html=report("results/report/index.html", category="Report", caption="../report/report_html.rst",
+                    labels={"file": "HTML report (self-contained)"}),
+        provenance=report("results/report/provenance.tsv", category="Report", subcategory="Provenance",
+                          caption="../report/provenance.rst", labels={"table": "provenance"}),
+        packages=report("results/report/packages.lock.txt", category="Report", subcategory="Provenance",
+                        caption="../report/packages.rst", labels={"file": "resolved Python packages (lock)"}),
     params:
         cohorts=lambda w: {c: cohort_params(r) for c, r in COHORTS.items()},
         config=REPORT_CONFIG,
         cohort_sheet=COHORT_SHEET,
         # relative paths: moving a finished run directory must not re-trigger the report
         config_files=lambda w: sorted({os.path.relpath(f) for f in workflow.configfiles}),
+        schema=os.path.join(workflow.basedir, "workflow", "schemas", "reporting.schema.yaml"),
     log:
         "results/logs/report.log",
     threads: 1
