@@ -450,12 +450,17 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
     cox = cox[first + [c for c in cox.columns if c not in first]]
 
     n_events = int(base[EVENT].sum())
+    # events per parameter of the primary signature's multivariable model (REMARK 9 / TRIPOD 8)
+    pmv = cox[(cox["signature"] == primary) & (cox["model"] == "multivariable")] if len(cox) else cox
+    n_par = len(pmv) if len(pmv) else np.nan
+    mv_events = float(pmv["events"].iloc[0]) if len(pmv) else np.nan
     pw = pd.DataFrame([{
         "n": int(base[EVENT].notna().sum()), "events": n_events,
         "detectable_hr_per_sd": power.schoenfeld_detectable_hr(n_events) if n_events > 0 else np.nan,
         "detectable_hr_median_split": power.schoenfeld_detectable_hr_binary(n_events, p_high=0.5)
         if n_events > 0 else np.nan,
-        "alpha": 0.05, "power": 0.8}])
+        "alpha": 0.05, "power": 0.8, "mv_parameters": n_par,
+        "epv_multivariable": mv_events / n_par if len(pmv) else np.nan}])
 
     def cat(rows, cols=None):
         """Rows (dicts or DataFrames) -> one table; ``cols`` only shapes an empty result."""

@@ -532,7 +532,10 @@ def interaction_panels(per_cohort: Mapping[str, pd.DataFrame], *, title: str,
         if not cohort and p_interaction.get(cohort) is not None:
             rows.append(("p", cohort, None))
     n = len(rows)
-    fig, ax_lab, ax, ax_txt = _table_layout(n, width=11.0)
+    fig, ax_lab, ax, ax_txt = _table_layout(max(n, 1), width=11.0)
+    if not rows:
+        ax_lab.text(0.0, 0.0, "No cohort has a treatment interaction analysis (no treatment column).",
+                    ha="left", va="center", gid="interaction-none")
     hdr_y = n - 0.15
     ax_lab.text(0.0, hdr_y, "Treatment arm", ha="left", va="bottom", fontweight="bold")
     ax_txt.text(0.05, hdr_y, "HR per SD (95% CI)", ha="left", va="bottom", fontweight="bold")

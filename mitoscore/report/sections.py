@@ -250,24 +250,14 @@ def c_power(ctx: Ctx) -> dict:
     rows = []
     for cd in cohorts(ctx):
         pw = cd.t("power")
-        if pw is None or pw.empty:
-            rows.append({"cohort": cd.name})
-            continue
-        r = pw.iloc[0].to_dict()
-        cox = cd.t("cox")
-        n_par = np.nan
-        if cox is not None and not cox.empty:
-            mv = cox[(cox["signature"] == ctx.primary) & (cox["model"] == "multivariable")]
-            n_par = len(mv) if len(mv) else np.nan
-        rows.append({"cohort": cd.name, **r, "mv_parameters": n_par,
-                     "epv": (r["events"] / n_par) if fmt.finite(n_par) and n_par else np.nan})
+        rows.append({"cohort": cd.name, **(pw.iloc[0].to_dict() if pw is not None and len(pw) else {})})
     t = table(pd.DataFrame(rows), [
         C("cohort", "Cohort"), C("n", "Patients", fmt.count), C("events", "Deaths", fmt.count),
         C("detectable_hr_per_sd", "Detectable HR per SD", fmt.ratio),
         C("detectable_hr_median_split", "Detectable HR high vs low (median split)", fmt.ratio),
         C("alpha", "alpha", fmt.num), C("power", "Power", fmt.num),
-        C("mv_parameters", "Multivariable parameters", fmt.count), C("epv", "EPV (multivariable)", num1)],
-        max_rows=500)
+        C("mv_parameters", "Multivariable parameters", fmt.count),
+        C("epv_multivariable", "EPV (multivariable)", num1)], max_rows=500)
     return {"rationale": graded_text(st.get("sample_size_rationale"), "9", "8"), "table": t}
 
 

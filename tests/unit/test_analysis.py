@@ -144,6 +144,8 @@ def test_survival_cohort_matches_r(golden):
     assert res.maxstat.analysis.iloc[0].startswith("EXPLORATORY")
     assert res.power.events.iloc[0] == 44
     assert res.power.detectable_hr_per_sd.iloc[0] == pytest.approx(math.exp(2.80158 / math.sqrt(44)), rel=1e-4)
+    # events per parameter of the primary multivariable model (score + age: 2 parameters)
+    assert res.power.mv_parameters.iloc[0] == 2 and res.power.epv_multivariable.iloc[0] == pytest.approx(44 / 2)
     assert res.skipped.empty
 
 

@@ -198,7 +198,7 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
             "statistic": 3.71, "cutpoint": 1.39, "p_lau94": 0.0086, "p_lau92": 0.0066, "n_cuts": 30, "n_high": 12}]))
         _w(root, f"{base}/survival/power.tsv", pd.DataFrame([{
             "n": n, "events": 25, "detectable_hr_per_sd": 1.76, "detectable_hr_median_split": 3.07, "alpha": 0.05,
-            "power": 0.8}]))
+            "power": 0.8, "mv_parameters": 5, "epv_multivariable": 5.0}]))
         _w(root, f"{base}/survival/skipped_models.tsv", pd.DataFrame([
             {"signature": "BCL2", "model": "interaction", "reason": "only 3 events in VEN+AraC"}]))
         _w(root, f"{base}/survival/random_null_summary.tsv", pd.DataFrame([{
@@ -538,6 +538,7 @@ def test_full_multivariable_model_every_term(page):
 
 def test_power_interaction_de_summary(page):
     assert _cell(page, "detectable_hr_per_sd", 1.76).group(1) == "1.76"
+    assert _cell(page, "epv_multivariable", 5.0).group(1) == "5.0"   # from power.tsv, not computed here
     assert "interaction likelihood-ratio chi-square 6.20 on 2 df, p = 0.045" in page
     de = _section(page, "de")
     assert "<b>8</b> with padj &lt; 0.1 (5 up, 3 down in responder)" in de

@@ -319,9 +319,9 @@ def test_print_to_pdf_has_every_section_and_full_tables(chromium, pdftotext, ren
             assert _norm(needle) in flat, f"last column of a table is cut from the PDF: {needle[:80]!r}"
             checked += 1
     assert checked >= 40, checked
-    # collapsed sections are printed too (details expanded)
-    for marker in ("Every installed Python package", "config (YAML"):
-        assert _norm(marker) in flat
+    # collapsed sections are printed too (the bodies of <details>: the package lock, the resolved config)
+    for marker in ("pandas==2.3.3", "primary_signature: MITOSCORE"):
+        assert _norm(marker) in flat, f"collapsed content missing from the PDF: {marker}"
     bbox = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     for w, page in re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', bbox, re.S):
         xs = [float(x) for x in re.findall(r'xMax="([\d.]+)"', page)]
