@@ -28,6 +28,7 @@ include: "workflow/rules/survival.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/random_null.smk"
 include: "workflow/rules/meta.smk"
+include: "workflow/rules/describe.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -220,6 +220,32 @@ def contrast_metadata(clinical: pd.DataFrame, contrast: dict, *, scores: pd.Data
     return meta, variable
 
 
+#: Columns of ``de/{contrast}_summary.tsv`` (one row).
+DE_SUMMARY_COLUMNS = ["contrast", "variable", "test", "reference", "design", "n_samples", "n_test", "n_reference",
+                      "n_genes", "n_tested", "alpha", "n_significant", "n_up", "n_down", "lfc_direction"]
+
+
+def de_summary(res: pd.DataFrame, meta: pd.DataFrame, contrast: dict, variable: str, design: str, *,
+               alpha: float) -> pd.DataFrame:
+    """One-row summary of a DE contrast (what the report shows above the gene table).
+
+    n_tested: genes with an adjusted p-value (DESeq2 independent filtering and Cook's
+    filtering set padj to NA for the others); n_significant: padj < ``alpha``; n_up / n_down:
+    of those, log2 fold change > 0 / < 0 (higher / lower in ``test`` than in ``reference``).
+    """
+    padj = pd.to_numeric(res["padj"], errors="coerce")
+    lfc = pd.to_numeric(res["log2FoldChange"], errors="coerce")
+    sig = padj < alpha
+    lv = meta[variable].astype(str)
+    return pd.DataFrame([{
+        "contrast": contrast["name"], "variable": variable, "test": contrast["test"],
+        "reference": contrast["reference"], "design": design, "n_samples": len(meta),
+        "n_test": int((lv == str(contrast["test"])).sum()), "n_reference": int((lv == str(contrast["reference"])).sum()),
+        "n_genes": len(res), "n_tested": int(padj.notna().sum()), "alpha": alpha,
+        "n_significant": int(sig.sum()), "n_up": int((sig & (lfc > 0)).sum()), "n_down": int((sig & (lfc < 0)).sum()),
+        "lfc_direction": f"log2({contrast['test']} / {contrast['reference']})"}], columns=DE_SUMMARY_COLUMNS)
+
+
 # --------------------------------------------------------------------------- survival
 @dataclass
 class SurvivalResult:
@@ -479,12 +505,17 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
     cox = cox[first + [c for c in cox.columns if c not in first]]
 
     n_events = int(base[EVENT].sum())
+    # events per parameter of the primary signature's multivariable model (REMARK 9 / TRIPOD 8)
+    pmv = cox[(cox["signature"] == primary) & (cox["model"] == "multivariable")] if len(cox) else cox
+    n_par = len(pmv) if len(pmv) else np.nan
+    mv_events = float(pmv["events"].iloc[0]) if len(pmv) else np.nan
     pw = pd.DataFrame([{
         "n": int(base[EVENT].notna().sum()), "events": n_events,
         "detectable_hr_per_sd": power.schoenfeld_detectable_hr(n_events) if n_events > 0 else np.nan,
         "detectable_hr_median_split": power.schoenfeld_detectable_hr_binary(n_events, p_high=0.5)
         if n_events > 0 else np.nan,
-        "alpha": 0.05, "power": 0.8}])
+        "alpha": 0.05, "power": 0.8, "mv_parameters": n_par,
+        "epv_multivariable": mv_events / n_par if len(pmv) else np.nan}])
 
     def cat(rows, cols=None):
         """Rows (dicts or DataFrames) -> one table; ``cols`` only shapes an empty result."""
@@ -762,7 +793,8 @@ HR_COLUMNS = ["cohort", "role", "signature", "kind", "model", "estimate_from", "
               "events", "log_hr", "se"]
 #: Columns of ``summary/meta_analysis.tsv``.
 META_COLUMNS = ["signature", "model", "pool", "method", "test", "analysis", "k", "cohorts", "hr", "ci_lower",
-                "ci_upper", "p", "estimate", "se", "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "note"]
+                "ci_upper", "p", "estimate", "se", "tau2", "I2", "QE", "QEp", "pi_lower", "pi_upper", "note",
+                "tau2_fit"]
 LOO_COLUMNS = ["signature", "model", "pool", "test", "analysis", "left_out", "estimate", "ci_lb", "ci_ub", "pval",
                "tau2", "I2"]
 #: The per-cohort model whose pooled estimate (primary signature, validation cohorts) is primary.
@@ -894,7 +926,8 @@ def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, s
                        "hr": math.exp(m["estimate"]), "ci_lower": math.exp(m["ci_lb"]),
                        "ci_upper": math.exp(m["ci_ub"]), "p": m["pval"], "estimate": m["estimate"], "se": m["se"],
                        "tau2": m["tau2"], "I2": m["I2"], "QE": m["QE"], "QEp": m["QEp"],
-                       "pi_lower": math.exp(m["pi_lb"]), "pi_upper": math.exp(m["pi_ub"]), "note": ""}
+                       "pi_lower": math.exp(m["pi_lb"]), "pi_upper": math.exp(m["pi_ub"]), "note": "",
+                       "tau2_fit": m["tau2"]}
                 if k == 2:
                     row.update(tau2=np.nan, I2=np.nan, pi_lower=np.nan, pi_upper=np.nan,
                                note=K2_NOTE.format(method=m["method"], tau2=m["tau2"],
@@ -921,14 +954,19 @@ def summarise_cohorts(cox_tables: dict[str, pd.DataFrame], *, roles: dict[str, s
 def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.DataFrame, dict | None,
                                                                             tuple[float, float] | None]:
     """What the forest plot of the primary signature shows: every cohort's univariable row
-    (labelled with n, events and ``[disc.]`` for discovery cohorts), the pooled estimate
-    of the primary analysis (validation cohorts, configured test) with its heterogeneity
-    text, and its prediction interval (k >= 3 only). When the validation pool cannot be
-    pooled (k < 2), the all-cohort SENSITIVITY estimate is drawn instead, labelled so."""
+    (labelled with n, events and ``[disc.]`` for discovery cohorts) with its weight in the
+    pooled estimate drawn (percent, as ``metafor::weights.rma.uni``: w_i = 1 / (se_i^2 +
+    tau^2) over the pooled cohorts, normalised to 100; 0 for a cohort outside the pool), the
+    pooled estimate of the primary analysis (validation cohorts, configured test) with its
+    heterogeneity text, and its prediction interval (only when estimable: k >= 3). When the
+    validation pool cannot be pooled (k < 2), the all-cohort SENSITIVITY estimate is drawn
+    instead, labelled so."""
+    from . import fmt
     sel = hr[(hr["signature"] == primary) & (hr["model"] == PRIMARY_POOLED_MODEL)].copy()
     role = sel["role"] if "role" in sel.columns else pd.Series("validation", index=sel.index)
     sel["label"] = sel["cohort"] + np.where(role == "discovery", " [disc.]", "") + " (n=" \
         + sel["n"].astype(int).astype(str) + ", events=" + sel["events"].astype(int).astype(str) + ")"
+    sel["weight"] = np.nan
     m = meta[(meta["signature"] == primary) & (meta["model"] == PRIMARY_POOLED_MODEL)]
     if "analysis" in m.columns and (m["analysis"] == "primary").any():
         prim = m[m["analysis"] == "primary"].iloc[0]
@@ -942,10 +980,15 @@ def forest_data(hr: pd.DataFrame, meta: pd.DataFrame, primary: str) -> tuple[pd.
         if not len(alt):  # (the configured test's row comes first)
             return sel, None, None
         r, prefix = alt.iloc[0], "All cohorts, SENSITIVITY"
+    tau2 = float(r["tau2_fit"]) if "tau2_fit" in r.index and np.isfinite(float(r["tau2_fit"])) else 0.0
+    used = set(str(r["cohorts"]).split(","))
+    se = pd.to_numeric(sel["se"], errors="coerce").to_numpy(float)
+    w = np.where(sel["cohort"].isin(used).to_numpy() & np.isfinite(se) & (se > 0), 1.0 / (se ** 2 + tau2), 0.0)
+    sel["weight"] = 100 * w / w.sum() if w.sum() > 0 else np.nan
     test = ", HKSJ" if r["test"] == "knha" else ""
     k = int(r["k"])
     if k >= 3:
-        text = f"I2 = {r.I2:.1f}%, tau2 = {r.tau2:.3g}, k = {k}"
+        text = f"I2 = {fmt.pct(r.I2)}, tau2 = {fmt.sig(r.tau2)}, k = {k}"
     else:
         text = "k = 2: tau2, I2, PI not estimable"
     if prefix != "Validation cohorts":

@@ -38,16 +38,16 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Polygon, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
+from . import fmt  # noqa: E402
 from .io import atomic_path  # noqa: E402
 
 __all__ = [
     "GROUP_COLORS", "ARM_COLORS", "PALETTE", "GROUP_ORDER", "STYLE", "SVG_HASHSALT",
-    "group_color", "arm_colors", "format_p", "format_hr", "numbers_at_risk",
+    "group_color", "arm_colors", "numbers_at_risk",
     "default_risk_times",
-    "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "pca_plot",
-    "library_size_plot", "null_distribution_plot", "interaction_plot", "calibration_plot", "save_figure",
-    "km_by_arm_plot", "treatment_effect_plot", "predictive_figures",
-    "enrichment_plot", "nes_heatmap",
+    "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "score_panels", "pca_plot",
+    "library_size_plot", "null_distribution_plot", "interaction_plot", "interaction_panels", "calibration_plot",
+    "save_figure", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -77,7 +77,7 @@ STYLE: dict = {
     "axes.linewidth": 1.0,
     "lines.linewidth": 2.0,
     "figure.dpi": 100,
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",         # text stays text in the SVG (searchable, selectable, printable)
     "svg.hashsalt": SVG_HASHSALT,
 }
 
@@ -92,7 +92,12 @@ def _styled(func):
 
 
 def _wrap(title: str, width: int = 70) -> str:
-    return "\n".join(textwrap.wrap(str(title), width)) if title else ""
+    """Wrap each line of ``title`` at ``width`` characters (long names such as
+    HALLMARK_OXIDATIVE_PHOSPHORYLATION are broken too, so no title is clipped)."""
+    if not title:
+        return ""
+    return "\n".join(w for line in str(title).split("\n")
+                     for w in (textwrap.wrap(line, width, break_on_hyphens=False) or [""]))
 
 
 def _lookup(mapping: Mapping[str, str], name) -> str | None:
@@ -166,27 +171,7 @@ def _order_levels(values: pd.Series) -> list:
 
 
 # --------------------------------------------------------------------------- formatting
-def format_p(p: float | None, prefix: str = "p") -> str:
-    """'p < 0.001' below 0.001, else 2 significant digits without exponent ('p = 0.032')."""
-    if p is None or not np.isfinite(p):
-        return f"{prefix} = NA"
-    if p < 0.001:
-        return f"{prefix} < 0.001"
-    s = f"{p:.2g}"
-    if "e" in s:  # cannot happen for p >= 0.001, kept for safety
-        s = f"{p:.4f}"
-    return f"{prefix} = {s}"
-
-
-def format_hr(hr: float, lower: float, upper: float, digits: int = 2) -> str:
-    """'1.70 (1.22-2.36)'; 'NA' when the estimate is missing."""
-    if hr is None or not np.isfinite(hr):
-        return "NA"
-
-    def f(x):
-        return f"{x:.{digits}f}" if x is not None and np.isfinite(x) else "NA"
-    return f"{f(hr)} ({f(lower)}-{f(upper)})"
-
+# Numbers in figures are formatted by mitoscore.fmt (the same formatter as the report).
 
 _HR_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.33, 0.5, 0.67, 0.75, 0.8, 1.0, 1.25, 1.5, 2.0,
              3.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0)
@@ -204,18 +189,28 @@ def _hr_ticks(a: float, b: float, n: int = 7) -> list[float]:
     return sorted(keep)
 
 
-def _log_axis(ax, values: Iterable[float], pad: float = 0.08) -> None:
-    """Log x axis covering ``values`` and 1, with plain-number tick labels."""
+def _log_axis(ax, values: Iterable[float], pad: float = 0.04) -> tuple[float, float]:
+    """Log x axis whose labelled ticks enclose every value of ``values`` and 1: the outer
+    ticks are the nearest readable HR ticks at or beyond the smallest / largest value, so
+    every confidence interval ends inside the labelled axis. Returns the limits."""
     v = np.asarray([x for x in values if x is not None and np.isfinite(x) and x > 0] + [1.0])
-    lo, hi = np.log10(v.min()), np.log10(v.max())
-    span = max(hi - lo, np.log10(2.0))
+    vmin, vmax = float(v.min()), float(v.max())
+    below = [t for t in _HR_TICKS if t <= vmin * (1 + 1e-9)]
+    above = [t for t in _HR_TICKS if t >= vmax * (1 - 1e-9)]
+    lo_t = max(below) if below else vmin
+    hi_t = min(above) if above else vmax
+    a, b = math.log10(lo_t), math.log10(hi_t)
+    span = max(b - a, math.log10(2.0))
     ax.set_xscale("log")
-    a, b = lo - pad * span, hi + pad * span
-    ax.set_xlim(10 ** a, 10 ** b)
-    ax.set_xticks(_hr_ticks(a, b))
+    lim = (10 ** (a - pad * span), 10 ** (b + pad * span))
+    ax.set_xlim(*lim)
+    ticks = _hr_ticks(a, b)
+    ticks = sorted(set(ticks) | {lo_t, hi_t})
+    ax.set_xticks(ticks)
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax.axvline(1.0, color="#7F8C8D", lw=1.2, ls="--", zorder=0)
+    return lim
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier
@@ -252,7 +247,8 @@ def numbers_at_risk(km: pd.DataFrame, times: Sequence[float], groups: Sequence |
 @_styled
 def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=None,
             logrank_p: float | None = None, annotation: str | None = None, colors=None,
-            ylabel: str = "Survival probability", linestyles: Mapping | None = None, ci: bool = True) -> Figure:
+            ylabel: str = "Survival probability", linestyles: Mapping | None = None, ci: bool = True,
+            logrank_label: str = "Log-rank test of the groups") -> Figure:
     """Kaplan-Meier curves with 95% CI bands, censor ticks and a numbers-at-risk table.
 
     ``km`` is the survfit summary table (``group, time, n_risk, n_event, n_censor, surv,
@@ -260,7 +256,9 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
     prepended; curves are right-continuous steps; the CI band (alpha 0.15) follows the
     same steps (missing CI limits leave a gap). ``+`` marks times with censoring.
     The legend gives n (group size) and events per group. ``logrank_p`` is printed as
-    'Log-rank p = ...' and ``annotation`` (e.g. 'HR per SD 1.70 (1.22-2.36)') below it.
+    '<logrank_label>: p = ...' (the test of the plotted groups) and ``annotation`` (e.g.
+    'Cox HR per SD (continuous score): 1.70 (1.22-2.36), Wald p = 0.0010') below it, so a
+    reader never confuses the two p-values.
     The risk table (second axes, label ``"risk_table"``) reports
     :func:`numbers_at_risk` at ``risk_times`` (default :func:`default_risk_times`).
     ``linestyles`` maps a group to a matplotlib line style (default solid); ``ci=False``
@@ -313,7 +311,7 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(_wrap(title), loc="left")
+    ax.set_title(_wrap(title, 60), loc="left")
     ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
     if handles:
         handles.append(Line2D([], [], ls="none", marker="+", ms=9, mew=1.6, color="#555555",
@@ -321,7 +319,7 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
         ax.legend(handles=handles, loc="upper right")
     lines = []
     if logrank_p is not None:
-        lines.append(format_p(logrank_p, "Log-rank p"))
+        lines.append(f"{logrank_label}: {fmt.p_text(logrank_p)}")
     if annotation:
         lines.append(str(annotation))
     if lines:
@@ -349,14 +347,21 @@ def km_plot(km: pd.DataFrame, *, title: str, xlabel: str = "Months", risk_times=
 
 
 # --------------------------------------------------------------------------- forest plots
-def _table_layout(nrows: int, *, extra_cols: int = 0, width: float = 11.0):
-    """Label column | interval axes | text column, sharing y (row 0 at the top)."""
-    fig = Figure(figsize=(width, 1.9 + 0.45 * nrows), layout="constrained")
-    gs = fig.add_gridspec(1, 3, width_ratios=[3.2, 4.3, 2.4 + 0.9 * extra_cols], wspace=0.01)
+def _table_layout(nrows: int, *, extra_cols: int = 0, width: float = 11.0, height: float | None = None):
+    """Label column | interval axes | text column [| extra text column], sharing y (row 0 at
+    the top). With ``extra_cols`` the last axes (label ``weights``) is returned as
+    ``ax_txt.extra``."""
+    fig = Figure(figsize=(width + 0.9 * extra_cols, height or (2.3 + 0.45 * nrows)), layout="constrained")
+    ratios = [3.2, 4.3, 2.5] + [0.9] * extra_cols
+    gs = fig.add_gridspec(1, len(ratios), width_ratios=ratios, wspace=0.01)
     ax_lab = fig.add_subplot(gs[0])
     ax = fig.add_subplot(gs[1], sharey=ax_lab)
     ax_txt = fig.add_subplot(gs[2], sharey=ax_lab)
-    for a in (ax_lab, ax_txt):
+    extra = [fig.add_subplot(gs[3 + i], sharey=ax_lab) for i in range(extra_cols)]
+    for i, a in enumerate(extra):
+        a.set_label("weights" if i == 0 else f"extra{i}")
+    ax_txt.extra = extra[0] if extra else None
+    for a in (ax_lab, ax_txt, *extra):
         a.set_xlim(0, 1)
         a.set_axis_off()
     ax_lab.set_label("labels")
@@ -375,20 +380,42 @@ def _ci_row(ax, y, est, lo, hi, *, color, size=80.0, gid=None):
         ax.scatter([est], [y], s=size, marker="s", color=color, zorder=3, gid=gid, linewidths=0)
 
 
+def _favours(ax, favours: tuple[str, str] | None) -> None:
+    """'Favours' labels under the HR axis: left of 1 and right of 1."""
+    if not favours:
+        return
+    left, right = favours
+    ax.annotate(f"\u2190 {left}", xy=(1.0, 0), xycoords=("data", "axes fraction"), xytext=(-6, -44),
+                textcoords="offset points", ha="right", va="top", fontsize=11, color="#444444",
+                gid="favours-left", annotation_clip=False)
+    ax.annotate(f"{right} \u2192", xy=(1.0, 0), xycoords=("data", "axes fraction"), xytext=(6, -44),
+                textcoords="offset points", ha="left", va="top", fontsize=11, color="#444444",
+                gid="favours-right", annotation_clip=False)
+
+
+#: Default 'favours' labels of an HR per SD axis.
+FAVOURS_SCORE = ("higher score, lower hazard", "higher score, higher hazard")
+_PI_COLOR = "#8E44AD"
+
+
 @_styled
 def forest_plot(df: pd.DataFrame, *, estimate: str = "hr", lower: str = "ci_lower", upper: str = "ci_upper",
                 label: str = "label", pooled: dict | None = None, prediction: tuple | None = None,
-                title: str, xlabel: str = "Hazard ratio (log scale)", weights=None) -> Figure:
-    """Forest plot: one row per study (top to bottom in ``df`` order) + the pooled estimate.
+                title: str, xlabel: str = "Hazard ratio (log scale)", weights=None,
+                favours: tuple[str, str] | None = FAVOURS_SCORE) -> Figure:
+    """Forest plot (metafor ``forest.rma`` layout): one row per study (top to bottom in ``df``
+    order) + the pooled estimate.
 
     Squares at the estimate (area proportional to ``weights``: a column name, an array,
     or None = column ``weight`` if present, else equal), horizontal 95% CI lines, a
-    log x axis with a reference line at 1, a diamond for ``pooled`` (dict with ``hr``,
-    ``ci_lower``, ``ci_upper``, ``label``; optional ``text`` with heterogeneity, e.g.
-    'I2 = 35%, tau2 = 0.02', printed under the pooled row), and the prediction interval
-    ``(lower, upper)`` as a grey bar through the diamond (metafor ``addpred``). The right
-    column prints 'HR (95% CI)' per row (and the weight in %, when weights are given).
-    Row label texts carry gid ``forest-label``; the pooled one ``forest-label-pooled``.
+    log x axis with a reference line at 1 whose labelled ticks enclose every CI, a diamond
+    for ``pooled`` (dict with ``hr``, ``ci_lower``, ``ci_upper``, ``label``; optional ``text``
+    with heterogeneity printed under the rows), and -- only when ``prediction`` is given (the
+    caller passes it only when it is estimable, i.e. tau2 estimated from >= 3 studies) -- the
+    95% prediction interval as its own dashed row in a distinct colour. Columns on the right:
+    'HR (95% CI)' and 'Weight' (percent of the total, when weights are given).
+    ``favours``: (left, right) labels under the axis. Row label texts carry gid
+    ``forest-label``; the pooled one ``forest-label-pooled``.
     """
     d = df.reset_index(drop=True)
     n = len(d)
@@ -414,54 +441,56 @@ def forest_plot(df: pd.DataFrame, *, estimate: str = "hr", lower: str = "ci_lowe
         wpct = None
         sizes = np.full(n, 90.0)
 
+    pi_ok = prediction is not None and all(np.isfinite(np.asarray(prediction, float)))
     het = (pooled or {}).get("text")
-    nrows = n + (1 if pooled else 0)
+    n_pool = (1 if pooled else 0) + (1 if (pooled and pi_ok) else 0)
+    nrows = n + n_pool
     fig, ax_lab, ax, ax_txt = _table_layout(nrows + (1 if het else 0), extra_cols=1 if wpct is not None else 0)
-    ys = [nrows - 1 - i for i in range(n)]  # studies top-down; pooled at y = 0
+    ys = [nrows - 1 - i for i in range(n)]  # studies top-down; pooled rows below
 
     hdr_y = nrows - 0.15
-    ax_lab.text(0.0, hdr_y, "Study", ha="left", va="bottom", fontweight="bold")
+    ax_lab.text(0.0, hdr_y, "Cohort", ha="left", va="bottom", fontweight="bold")
     ax_txt.text(0.05, hdr_y, "HR (95% CI)", ha="left", va="bottom", fontweight="bold")
+    ax_w = ax_txt.extra
     if wpct is not None:
-        ax_txt.text(0.98, hdr_y, "Weight", ha="right", va="bottom", fontweight="bold")
+        ax_w.text(0.95, hdr_y, "Weight", ha="right", va="bottom", fontweight="bold")
 
     for i, y in enumerate(ys):
         ax_lab.text(0.0, y, labels[i], ha="left", va="center", gid="forest-label")
         _ci_row(ax, y, est[i], lo[i], hi[i], color=_NEUTRAL, size=sizes[i], gid="forest-study")
-        txt = format_hr(est[i], lo[i], hi[i]) if np.isfinite(est[i]) else "not estimable"
+        txt = fmt.ratio_ci(est[i], lo[i], hi[i]) if np.isfinite(est[i]) else "not estimable"
         ax_txt.text(0.05, y, txt, ha="left", va="center", gid="forest-estimate")
         if wpct is not None:
-            ax_txt.text(0.98, y, "" if not np.isfinite(wpct[i]) else f"{wpct[i]:.1f}%",
-                        ha="right", va="center")
+            ax_w.text(0.95, y, fmt.pct(wpct[i]), ha="right", va="center", gid="forest-weight")
 
     xs = [*est, *lo, *hi]
     if pooled:
-        y = 0.0
+        y = float(n_pool - 1)
         if n:
-            ax.axhline(0.5, color="#BDC3C7", lw=0.8)
-            ax_lab.axhline(0.5, color="#BDC3C7", lw=0.8)
-            ax_txt.axhline(0.5, color="#BDC3C7", lw=0.8)
+            for a in (ax, ax_lab, ax_txt, *([ax_w] if ax_w is not None else [])):
+                a.axhline(n_pool - 0.5, color="#BDC3C7", lw=0.8)
         ph, pl, pu = (float(pooled.get(k, np.nan)) for k in ("hr", "ci_lower", "ci_upper"))
-        if prediction is not None:
-            a, b = (float(x) for x in prediction)
-            if np.isfinite(a) and np.isfinite(b):
-                ax.plot([a, b], [y, y], color="#95A5A6", lw=3, solid_capstyle="butt", zorder=2,
-                        gid="forest-prediction")
-                ax.plot([a, a], [y - 0.15, y + 0.15], color="#95A5A6", lw=2, zorder=2)
-                ax.plot([b, b], [y - 0.15, y + 0.15], color="#95A5A6", lw=2, zorder=2)
-                xs += [a, b]
         if all(np.isfinite([ph, pl, pu])):
             ax.add_patch(Polygon([(pl, y), (ph, y + 0.3), (pu, y), (ph, y - 0.3)], closed=True,
                                  fc=_NEUTRAL, ec=_NEUTRAL, zorder=4, gid="forest-pooled"))
             xs += [ph, pl, pu]
         ax_lab.text(0.0, y, str(pooled.get("label", "Pooled")), ha="left", va="center",
                     fontweight="bold", gid="forest-label-pooled")
-        ptxt = format_hr(ph, pl, pu)
-        if prediction is not None and all(np.isfinite(prediction)):
-            ptxt += f"\nPI {prediction[0]:.2f}-{prediction[1]:.2f}"
-        ax_txt.text(0.05, y, ptxt, ha="left", va="center", fontweight="bold", gid="forest-estimate-pooled")
+        ax_txt.text(0.05, y, fmt.ratio_ci(ph, pl, pu), ha="left", va="center", fontweight="bold",
+                    gid="forest-estimate-pooled")
         if wpct is not None:
-            ax_txt.text(0.98, y, "100%", ha="right", va="center", fontweight="bold")
+            ax_w.text(0.95, y, "100%", ha="right", va="center", fontweight="bold")
+        if pi_ok:
+            a, b = (float(x) for x in prediction)
+            yp = y - 1
+            ax.plot([a, b], [yp, yp], color=_PI_COLOR, lw=2.2, ls=(0, (4, 2)), zorder=2, gid="forest-prediction")
+            for x in (a, b):
+                ax.plot([x, x], [yp - 0.18, yp + 0.18], color=_PI_COLOR, lw=2, zorder=2)
+            ax_lab.text(0.0, yp, "95% prediction interval", ha="left", va="center", color=_PI_COLOR,
+                        gid="forest-label-prediction")
+            ax_txt.text(0.05, yp, f"{fmt.ratio(a)}-{fmt.ratio(b)}", ha="left", va="center", color=_PI_COLOR,
+                        gid="forest-estimate-prediction")
+            xs += [a, b]
         if het:
             ax_lab.text(0.0, -1.0, str(het), ha="left", va="center", fontsize=11, color="#444444",
                         gid="forest-heterogeneity")
@@ -469,47 +498,83 @@ def forest_plot(df: pd.DataFrame, *, estimate: str = "hr", lower: str = "ci_lowe
     ax.set_ylim(lowest, nrows + 0.45)
     _log_axis(ax, xs)
     ax.set_xlabel(xlabel)
-    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    _favours(ax, favours)
+    fig.suptitle(_wrap(title, 75), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
 
 
 @_styled
 def interaction_plot(per_arm: pd.DataFrame, *, title: str, p_interaction: float | None = None,
                      xlabel: str = "Hazard ratio per SD (log scale)", colors=None) -> Figure:
-    """Per-arm hazard ratio per SD with 95% CI (``per_arm``: arm, hr, ci_lower, ci_upper,
-    n, events; rows drawn top-down in table order), coloured by :func:`arm_colors`,
-    log x axis with reference line at 1; ``p_interaction`` printed under the rows."""
-    d = per_arm.reset_index(drop=True)
-    arms = d["arm"].tolist()
-    cols = arm_colors(arms)
+    """Per-arm hazard ratio per SD with 95% CI of one cohort (``per_arm``: arm, hr,
+    ci_lower, ci_upper, n, events); see :func:`interaction_panels` for several cohorts on
+    one axis."""
+    return interaction_panels({"": per_arm}, title=title, p_interaction={"": p_interaction}
+                              if p_interaction is not None else None, xlabel=xlabel, colors=colors)
+
+
+@_styled
+def interaction_panels(per_cohort: Mapping[str, pd.DataFrame], *, title: str,
+                       p_interaction: Mapping[str, float] | None = None,
+                       xlabel: str = "Hazard ratio per SD (log scale)", colors=None,
+                       favours: tuple[str, str] | None = FAVOURS_SCORE) -> Figure:
+    """Per-arm hazard ratio per SD with 95% CI for one or more cohorts on ONE shared log
+    axis (so cohorts compare at a glance). ``per_cohort``: cohort -> table (arm, hr,
+    ci_lower, ci_upper, n, events; rows drawn top-down in table order); a cohort name of
+    '' draws no header row. Arms coloured by :func:`arm_colors` (the same colour in every
+    cohort). ``p_interaction``: cohort -> likelihood-ratio p of the score x treatment
+    interaction, printed in the cohort's header row (or under the rows for '')."""
+    p_interaction = dict(p_interaction or {})
+    arms_all = [a for d in per_cohort.values() for a in d["arm"].tolist()]
+    cols = arm_colors(arms_all)
     if colors:
         cols.update({k: v for k, v in colors.items() if k in cols})
-    n = len(d)
-    fig, ax_lab, ax, ax_txt = _table_layout(n + (1 if p_interaction is not None else 0), width=11.0)
-    hdr_y = n - 0.15 + (1 if p_interaction is not None else 0)
-    off = 1 if p_interaction is not None else 0
+    rows: list[tuple] = []  # (kind, cohort, record)
+    for cohort, d in per_cohort.items():
+        if cohort:
+            rows.append(("header", cohort, None))
+        for r in d.reset_index(drop=True).to_dict("records"):
+            rows.append(("arm", cohort, r))
+        if not cohort and p_interaction.get(cohort) is not None:
+            rows.append(("p", cohort, None))
+    n = len(rows)
+    fig, ax_lab, ax, ax_txt = _table_layout(max(n, 1), width=11.0)
+    if not rows:
+        ax_lab.text(0.0, 0.0, "No cohort has a treatment interaction analysis (no treatment column).",
+                    ha="left", va="center", gid="interaction-none")
+    hdr_y = n - 0.15
     ax_lab.text(0.0, hdr_y, "Treatment arm", ha="left", va="bottom", fontweight="bold")
     ax_txt.text(0.05, hdr_y, "HR per SD (95% CI)", ha="left", va="bottom", fontweight="bold")
     xs = []
-    for i, r in d.iterrows():
-        y = n - 1 - i + off
+    for i, (kind, cohort, r) in enumerate(rows):
+        y = n - 1 - i
+        if kind == "header":
+            p = p_interaction.get(cohort)
+            ax_lab.text(0.0, y, cohort, ha="left", va="center", fontweight="bold", gid="interaction-cohort")
+            if p is not None:
+                ax_txt.text(0.05, y, fmt.p_text(p, "interaction p"), ha="left", va="center", fontsize=12,
+                            color="#444444", gid="interaction-p")
+            for a in (ax, ax_lab, ax_txt):
+                a.axhline(y + 0.5, color="#BDC3C7", lw=0.8)
+            continue
+        if kind == "p":
+            ax_lab.text(0.0, y, fmt.p_text(p_interaction[cohort], "Interaction p"), ha="left", va="center",
+                        fontsize=12, color="#444444", gid="interaction-p")
+            continue
         c = cols[r["arm"]]
-        h, lo, hi = float(r["hr"]), float(r["ci_lower"]), float(r["ci_upper"])
+        h, lo, hi = (float(r[k]) if fmt.finite(r.get(k)) else np.nan for k in ("hr", "ci_lower", "ci_upper"))
         _ci_row(ax, y, h, lo, hi, color=c, size=110, gid="interaction-arm")
         xs += [h, lo, hi]
-        nn = "NA" if pd.isna(r.get("n")) else int(r["n"])
-        ee = "NA" if pd.isna(r.get("events")) else int(r["events"])
-        ax_lab.text(0.0, y, f"{r['arm']}\n(n = {nn}, {ee} events)", ha="left", va="center",
-                    color=c, fontweight="bold", linespacing=1.1, gid="interaction-label")
-        ax_txt.text(0.05, y, format_hr(h, lo, hi) if np.isfinite(h) else "not estimable",
+        ax_lab.text(0.02 if cohort else 0.0, y, f"{r['arm']}\n(n = {fmt.count(r.get('n'))}, "
+                    f"{fmt.count(r.get('events'))} events)", ha="left", va="center", color=c,
+                    fontweight="bold", linespacing=1.1, gid="interaction-label")
+        ax_txt.text(0.05, y, fmt.ratio_ci(h, lo, hi) if np.isfinite(h) else "not estimable",
                     ha="left", va="center", gid="interaction-estimate")
-    if p_interaction is not None:
-        ax_lab.text(0.0, 0.0, format_p(p_interaction, "Interaction p"), ha="left", va="center",
-                    fontsize=12, color="#444444", gid="interaction-p")
-    ax.set_ylim(-0.6, n + off + 0.45)
+    ax.set_ylim(-0.6, n + 0.45)
     _log_axis(ax, xs)
     ax.set_xlabel(xlabel)
-    fig.suptitle(_wrap(title, 90), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    _favours(ax, favours)
+    fig.suptitle(_wrap(title, 75), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
 
 
@@ -676,11 +741,11 @@ def predictive_figures(predictive: pd.DataFrame, treatment_effect: pd.DataFrame,
         it = pr[pr["term"] == "interaction"]
         if len(it):
             r = it.iloc[0]
-            lines.append(f"Interaction HR per SD {format_hr(r['hr'], r['ci_lower'], r['ci_upper'])}, "
-                         f"{format_p(r['lr_p'], 'LR p')} (1 df)")
+            lines.append(f"Interaction HR per SD {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}, "
+                         f"{fmt.p_text(r['lr_p'], 'LR p')} (1 df)")
         sp = pr[pr["term"] == "spline_interaction"]
         if len(sp):
-            lines.append(f"Spline x arm: {format_p(sp['lr_p'].iloc[0], 'LR p')} ({int(sp['lr_df'].iloc[0])} df)")
+            lines.append(f"Spline x arm: {fmt.p_text(sp['lr_p'].iloc[0], 'LR p')} ({int(sp['lr_df'].iloc[0])} df)")
         note = "\n".join(lines) or None
         if len(te):
             r_ = rug[rug["contrast"] == name] if len(rug) else None
@@ -860,6 +925,60 @@ def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", t
     return fig
 
 
+#: y-axis label of each score kind (the cohort's raw score scale).
+SCORE_SCALES = {"ssgsea": "ssGSEA score (normalised)", "weighted_sum": "weighted sum of log2 expression",
+                "single_gene": "log2 normalised expression", "gene_ratio": "log2 ratio"}
+
+
+@_styled
+def score_panels(scores: pd.DataFrame, *, title: str, signatures: Sequence[str] | None = None, ncols: int = 3,
+                 bins: int = 24) -> Figure:
+    """One panel per signature: the distribution of its raw score on the cohort's own scale
+    (ssGSEA score, weighted sum, log2 expression, log2 ratio: column ``score``) as a
+    histogram whose bars are split by the pre-declared group (column ``group``, stacked, in
+    the group colours), so the panel shows the shape, spread and outliers of the score and
+    where the cut falls. (z-scores would give identical boxes by construction.) Each panel
+    has its own x axis labelled with its scale; the panel title is the signature name
+    (wrapped, never overprinted). ``signatures`` fixes the panel order."""
+    d = scores.copy()
+    d["score"] = pd.to_numeric(d["score"], errors="coerce")
+    sigs = list(signatures) if signatures is not None else list(dict.fromkeys(d["signature"]))
+    sigs = [s for s in sigs if s in set(d["signature"])]
+    ncols = max(1, min(ncols, len(sigs) or 1))
+    nrows = max(1, math.ceil(len(sigs) / ncols))
+    fig = Figure(figsize=(3.6 * ncols + 0.4, 3.3 * nrows + 1.0), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+    handles = {}
+    for ax, sig in zip(axes, sigs):
+        sub = d.loc[(d["signature"] == sig) & d["score"].notna()]
+        levels = _order_levels(sub["group"]) if "group" in sub else []
+        cols = _level_colors(levels)
+        v = sub["score"].to_numpy(float)
+        edges = np.histogram_bin_edges(v, bins=bins) if v.size else bins
+        data = [sub.loc[sub["group"] == lv, "score"].to_numpy(float) for lv in levels]
+        if levels:
+            _, _, patches = ax.hist(data, bins=edges, stacked=True, color=[cols[lv] for lv in levels],
+                                    edgecolor="white", linewidth=0.4, gid=f"score-hist|{sig}",
+                                    label=[f"{lv}" for lv in levels])
+            for lv in levels:
+                handles.setdefault(lv, cols[lv])
+        kind = str(sub["kind"].iloc[0]) if "kind" in sub and len(sub) else ""
+        ax.set_xlabel(SCORE_SCALES.get(kind, kind or "score"), fontsize=11)
+        ax.set_ylabel("patients", fontsize=11)
+        ax.tick_params(labelsize=10)
+        ax.set_title(_wrap(sig, 26) + f"\n(n = {v.size})", loc="left", fontsize=12)
+        ax.set_gid(f"score-panel|{sig}")
+        ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
+    for ax in axes[len(sigs):]:
+        ax.set_axis_off()
+    if handles:
+        from matplotlib.patches import Patch
+        fig.legend(handles=[Patch(color=c, label=f"{g} (pre-declared group)") for g, c in handles.items()],
+                   loc="outside lower center", ncol=len(handles))
+    fig.suptitle(_wrap(title, 80), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
 def _sample_ids(pca: pd.DataFrame) -> pd.Index:
     for c in ("sample", "sample_id"):
         if c in pca.columns:
@@ -926,8 +1045,8 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
         for i in np.flatnonzero(m):
             ax.annotate(ids[i], (x[i], y[i]), xytext=(7, 7), textcoords="offset points", fontsize=11,
                         gid="pca-outlier-label")
-    ax.set_xlabel(f"PC1 ({_pct(explained, 'PC1', 0):.1f}% of variance)")
-    ax.set_ylabel(f"PC2 ({_pct(explained, 'PC2', 1):.1f}% of variance)")
+    ax.set_xlabel(f"PC1 ({fmt.pct(_pct(explained, 'PC1', 0))} of variance)")
+    ax.set_ylabel(f"PC2 ({fmt.pct(_pct(explained, 'PC2', 1))} of variance)")
     ax.set_title(_wrap(title, 60), loc="left")
     ax.axhline(0, color="#E5E7E9", lw=0.8, zorder=0)
     ax.axvline(0, color="#E5E7E9", lw=0.8, zorder=0)
@@ -942,8 +1061,8 @@ def _as_bool(s: pd.Series) -> np.ndarray:
 
 @_styled
 def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
-    """Left: library sizes (millions of reads) sorted ascending, one dot per sample, with
-    the median dashed; right: detected genes (thousands) vs library size. QC outliers
+    """Top: library sizes (millions of reads) sorted ascending, one dot per sample, with
+    the median dashed; bottom: detected genes (thousands) vs library size. QC outliers
     (column ``outlier``) in vermillion and labelled. Sample names are shown on the x
     axis when there are at most 40 samples."""
     d = qc.copy()
@@ -953,8 +1072,8 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
     d["det_k"] = pd.to_numeric(d[det_col], errors="coerce") / 1e3
     d["out"] = _as_bool(d["outlier"]) if "outlier" in d.columns else False
     d = d.sort_values(["lib_m", "sample"], kind="mergesort").reset_index(drop=True)
-    fig = Figure(figsize=(13, 5.8), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2, width_ratios=[1.6, 1])
+    fig = Figure(figsize=(9, 9.5), layout="constrained")
+    ax1, ax2 = fig.subplots(2, 1, height_ratios=[1, 1])
     r = np.arange(1, len(d) + 1)
     ok, out = ~d["out"].to_numpy(), d["out"].to_numpy()
     ax1.scatter(r[ok], d["lib_m"][ok], s=30, color=_NEUTRAL, linewidths=0, gid="lib-ok",
@@ -963,7 +1082,7 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
                 label=f"outlier (n = {int(out.sum())})")
     med = float(d["lib_m"].median()) if len(d) else np.nan
     if np.isfinite(med):
-        ax1.axhline(med, color="#7F8C8D", ls="--", lw=1.2, label=f"median {med:.1f} M")
+        ax1.axhline(med, color="#7F8C8D", ls="--", lw=1.2, label=f"median {fmt.num(med, 1)} M")
     if len(d) <= 40:
         ax1.set_xticks(r, d["sample"], rotation=90, fontsize=10)
         ax1.set_xlabel("Sample (sorted by library size)")
@@ -984,7 +1103,7 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
                      bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
     ax2.set_xlabel("Library size (million reads)")
     ax2.set_ylabel("Detected genes (thousands)")
-    fig.suptitle(_wrap(title, 100), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    fig.suptitle(_wrap(title, 70), fontsize=15, fontweight="bold", x=0.01, ha="left")
     return fig
 
 
@@ -1029,7 +1148,7 @@ def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: 
         if np.isfinite(obs):
             ax.axvline(obs, color="#000000", lw=2.5, gid=f"observed|{name}",
                        label=f"{name}: |z| = {obs:.2f}; percentile {float(r['percentile_abs_z']):.1f}; "
-                             f"{format_p(float(r['empirical_p']), 'empirical p')}")
+                             f"{fmt.p_text(float(r['empirical_p']), 'empirical p')}")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Random draws (count)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, fontsize=10)
@@ -1070,7 +1189,7 @@ def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str
         fdr = c.get("fdr")
         fdr_txt = "NA" if fdr is None or not np.isfinite(fdr) else (f"{fdr:.2g}" if fdr >= 0.001 else "< 0.001")
         star = " *" if fdr is not None and np.isfinite(fdr) and fdr < fdr_max else ""
-        label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {format_p(c.get('pval'))}"
+        label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {fmt.p_text(c.get('pval'))}"
                  + (f" [{c['collection']}]" if c.get("collection") else ""))
         ax.plot(c["x"], c["y"], color=col, lw=1.8, label=label, gid=f"gsea-curve|{c['term']}")
         hits = np.asarray(c["hits"])
@@ -1189,30 +1308,16 @@ _METADATA = {"svg": {"Date": None}, "png": {"Software": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 
 
-def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150, svg_text: bool = False) -> None:
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
     """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
     (fixed ``svg.hashsalt``, no date/software metadata: two runs give identical bytes),
-    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers.
-    ``svg_text``: keep text as ``<text>`` elements in an SVG (searchable, selectable; the
-    default draws glyphs as paths)."""
-    fmt = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
-    if fmt not in _METADATA:
-        raise ValueError(f"save_figure: unsupported figure format {fmt!r} for {path}; use .svg, .png or .pdf")
+    then close the figure. ``dpi`` applies to PNG and to rasterised SVG layers."""
+    ext = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
+    if ext not in _METADATA:
+        raise ValueError(f"save_figure: unsupported figure format {ext!r} for {path}; use .svg, .png or .pdf")
     try:
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none" if svg_text else "path"}):
+        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
             with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt], facecolor="white")
+                fig.savefig(tmp, format=ext, dpi=dpi, metadata=_METADATA[ext], facecolor="white")
     finally:
         plt.close(fig)
-
-
-def placeholder(message: str, *, title: str = "") -> Figure:
-    """A figure that states why there is nothing to plot (e.g. a derived signature is not
-    scored in the cohort it was derived from), so every declared figure exists."""
-    fig = Figure(figsize=(7, 2.2))
-    ax = fig.add_subplot(1, 1, 1)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=12)
-    ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=11, wrap=True, color="#555555")
-    return fig

@@ -143,6 +143,11 @@ def run(config: dict, *, config_name: str = "config", data_checks: bool = True) 
                 with problems.check():
                     load_signatures([spec])
     check_reporting((config.get("report") or {}).get("reporting"), [r.get("cohort") for r in rows], problems)
+    truth = (config.get("report") or {}).get("demo_truth")
+    if truth and not Path(truth).is_file():
+        problems.add(InputError("planted-truth file not found", file=config_name, key="report.demo_truth", value=truth,
+                                fix="set it only for the SYNTHETIC demo cohorts (resources/demo/truth.json); "
+                                    "leave it null for real cohorts"))
     if data_checks and not any(e.file == sheet and e.column == "cohort" for e in problems.errors):
         for row in rows:
             try:

@@ -94,6 +94,25 @@ def package_versions(packages: Mapping[str, str] | None = None) -> dict[str, str
     return out
 
 
+def resolved_packages() -> dict[str, str]:
+    """Every installed Python distribution -> version, sorted by name (case-insensitive):
+    the full resolved package set of the environment, as ``pip freeze`` lists it (from the
+    installed distribution metadata, without running pip). Duplicate names (a package
+    visible twice on sys.path) keep the first one Python would import."""
+    out: dict[str, str] = {}
+    for d in importlib.metadata.distributions():
+        name = d.metadata.get("Name") if d.metadata else None
+        if name and name not in out:
+            out[name] = d.version
+    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+def freeze_text(packages: Mapping[str, str] | None = None) -> str:
+    """``name==version`` lines (pip freeze format) of :func:`resolved_packages`."""
+    pk = resolved_packages() if packages is None else packages
+    return "".join(f"{k}=={v}\n" for k, v in pk.items())
+
+
 def _git(path: Path, *args: str, timeout: float = 20.0) -> str | None:
     git = shutil.which("git")
     if git is None:

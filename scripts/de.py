@@ -24,7 +24,8 @@ def main(snakemake, log):
                        independent_filter=opts["independent_filter"], refit_cooks=opts["refit_cooks"],
                        lfc_shrink=opts["lfc_shrink"], n_cpus=snakemake.threads, inference=opts["inference"])
     write_tsv(res, snakemake.output.table)
-    res = as_written(res)  # plot exactly what the table holds
+    res = as_written(res)  # summarise and plot exactly what the table holds
+    write_tsv(analysis.de_summary(res, meta, con, variable, design, alpha=opts["alpha"]), snakemake.output.summary)
     title = f"{snakemake.wildcards.cohort}: {con['test']} vs {con['reference']} ({variable}; design {design})"
     plots.save_figure(plots.volcano_plot(res, alpha=opts["alpha"], title=title), snakemake.output.volcano)
     plots.save_figure(plots.ma_plot(res, alpha=opts["alpha"], title=title), snakemake.output.ma)

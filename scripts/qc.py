@@ -18,11 +18,13 @@ def main(snakemake, log):
     out.columns = ["sample", *pca.columns]
     write_tsv(out, snakemake.output.pca)
     clinical = read_tsv(snakemake.input.clinical, dtype={"sample": str}).set_index("sample")
-    color = clinical["treatment"] if "treatment" in clinical else None
+    by = snakemake.params.color_by
+    color = clinical[by] if by and by in clinical else None
     outliers = table.loc[table["outlier"], "sample"].tolist()
     cohort = snakemake.wildcards.cohort
+    what = f"coloured by {by}" if color is not None else f"({by} not in the clinical table: not coloured)"
     plots.save_figure(plots.pca_plot(as_written(pca), explained, color_by=color, outliers=outliers,
-                                     title=f"{cohort}: PCA of VST (top 500 variable genes)"),
+                                     title=f"{cohort}: PCA of VST (top 500 variable genes), {what}"),
                       snakemake.output.pca_plot)
     plots.save_figure(plots.library_size_plot(table, title=f"{cohort}: library sizes"), snakemake.output.lib_plot)
     log.info("QC: %d samples, %d flagged outliers", len(table), len(outliers))

@@ -27,8 +27,11 @@ def main(snakemake, log):
     write_tsv(result.sensitivity, snakemake.output.sensitivity)
     write_tsv(result.coverage, snakemake.output.coverage)
     write_tsv(result.cutpoints, snakemake.output.cutpoints)
-    plots.save_figure(plots.score_distribution(result.scores, by="signature", value="z",
-                                               title=f"{snakemake.wildcards.cohort}: z-scored signature scores"),
+    order = [s["name"] for s in p.signatures] + [x for x in result.scores["signature"].unique()
+                                                  if x not in {s["name"] for s in p.signatures}]
+    plots.save_figure(plots.score_panels(result.scores, signatures=order,
+                                         title=f"{snakemake.wildcards.cohort}: scores by pre-declared group "
+                                               f"({p.cutpoint['rule']} cut)"),
                       snakemake.output.plot)
     for rec in result.coverage.itertuples():
         log.info("%s: %d/%d genes present (%.1f%%)", rec.signature, rec.n_present, rec.n_genes, 100 * rec.fraction)

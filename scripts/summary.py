@@ -31,6 +31,7 @@ def main(snakemake, log):
     write_tsv(multiplicity.annotate(loo, tests, source="summary/leave_one_out.tsv"), snakemake.output.loo)
     write_tsv(tests, snakemake.output.multiplicity)
     sel, pooled, prediction = analysis.forest_data(hr, meta, p.primary)
+    write_tsv(sel, snakemake.output.forest_table)
     plots.save_figure(plots.forest_plot(sel, pooled=pooled, prediction=prediction,
                                         title=f"{p.primary}: HR per SD across cohorts (univariable Cox)"),
                       snakemake.output.forest)

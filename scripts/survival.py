@@ -1,4 +1,5 @@
-"""Rule survival: KM, log-rank, Cox (uni/multi/group), cox.zph, interaction, discrimination, response."""
+"""Rule survival: KM, log-rank, Cox (uni/multi/group), cox.zph, interaction, discrimination, response
+(tables only; the figures are drawn by the km_plot and interaction_figure rules)."""
 from _common import run
 
 
@@ -37,27 +38,6 @@ def main(snakemake, log):
         plots.save_figure(te_fig, te_path)
         plots.save_figure(km_fig, km_path)
 
-    cohort = snakemake.wildcards.cohort
-    for sig, path in zip(snakemake.params.signatures, out.km_plots):
-        km = res.km[res.km["signature"] == sig]
-        if km.empty:
-            plots.save_figure(plots.placeholder(
-                f"{sig} is not scored in {cohort} (a derived signature is validated only in the other cohorts)",
-                title=f"{cohort}: {sig}"), path)
-            continue
-        lr = res.logrank[res.logrank["signature"] == sig]
-        uni = res.cox[(res.cox["signature"] == sig) & (res.cox["model"] == "univariable")]
-        note = None
-        if len(uni):
-            u = uni.iloc[0]
-            note = f"HR per SD {plots.format_hr(u.hr, u.ci_lower, u.ci_upper)}, {plots.format_p(u.p)}"
-        plots.save_figure(plots.km_plot(km, title=f"{cohort}: {sig} ({snakemake.params.cutpoint['rule']} split)",
-                                        logrank_p=float(lr["p"].iloc[0]) if len(lr) else None, annotation=note),
-                          path)
-    primary = snakemake.params.primary
-    pa = res.interaction[res.interaction["signature"] == primary]
-    plots.save_figure(plots.interaction_plot(pa, title=f"{cohort}: {primary} HR per SD by treatment arm"),
-                      out.interaction_plot)
     log.info("survival: %d Cox rows, %d skipped models", len(res.cox), len(res.skipped))
 
 

@@ -30,7 +30,7 @@ def main(snakemake, log):
     for name in ("frozen_cox", "calibration", "curve", "status"):
         write_tsv(getattr(res, name), getattr(snakemake.output, name))
     write_tsv(res.scores, snakemake.output.frozen_scores)
-    plots.save_figure(fig, snakemake.output.plot, svg_text=True)
+    plots.save_figure(fig, snakemake.output.plot)
     log.info("frozen validation in %s: %d Cox rows, %d calibration rows", cohort, len(res.frozen_cox),
              len(res.calibration))
 

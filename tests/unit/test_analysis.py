@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mitoscore import analysis
+from mitoscore import analysis, fmt
 from mitoscore.errors import InputError
 from mitoscore.io import read_gmt
 from mitoscore.scores import log2_normalised, median_of_ratios
@@ -162,6 +162,9 @@ def test_survival_cohort_uses_the_configured_tau(golden):
     si = golden("survival_input.tsv")
     assert d.uno_tau_months == 18
     assert d.uno_c == survival.uno_c(si.os_months, si.os_event, si.mito_z, tau=18)
+    # events per parameter of the primary multivariable model (score + age: 2 parameters)
+    assert res.power.mv_parameters.iloc[0] == 2 and res.power.epv_multivariable.iloc[0] == pytest.approx(44 / 2)
+    assert res.skipped.empty
 
 
 def test_survival_cohort_records_skipped_models(golden):
@@ -203,8 +206,15 @@ def test_summarise_cohorts_meta_matches_metafor(golden):
     rows, pooled, pi = analysis.forest_data(hr, meta, "S")
     assert rows["label"].tolist() == [f"{c} (n=100, events=50)" for c in tables]
     assert pooled["hr"] == m.hr and pooled["label"] == "Validation cohorts (REML)"
-    assert pooled["text"] == f"I2 = {m.I2:.1f}%, tau2 = {m.tau2:.3g}, k = 3"
+    assert pooled["text"] == f"I2 = {m.I2:.1f}%, tau2 = {fmt.sig(m.tau2)}, k = 3"
     assert pi == (m.pi_lower, m.pi_upper) and pi[0] < m.ci_lower
+    # metafor weights(): 1 / (se^2 + tau2), in percent (the golden's sei)
+    w = 1 / (mi["sei"].to_numpy() ** 2 + m.tau2)
+    assert rows["weight"].to_numpy() == pytest.approx(100 * w / w.sum(), rel=1e-10)
+    _, _, pi2 = analysis.forest_data(hr.iloc[:2], meta.assign(k=2), "S")
+    assert pi2 is None  # not estimable from 2 cohorts: not drawn
+    one_rows, one_pooled, one_pi = analysis.forest_data(hr, meta.assign(k=1), "S")
+    assert one_pooled["text"] == "k = 1" and one_pi is None
     assert analysis.forest_data(hr, meta.iloc[:0], "S")[1:] == (None, None)
 
 

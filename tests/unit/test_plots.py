@@ -98,6 +98,9 @@ def _all_figures(km, studies, de, scores):
         "library": lambda: P.library_size_plot(qc, title="Library sizes"),
         "null": lambda: P.null_distribution_plot(*_null_tables(), title="Null"),
         "interaction": lambda: P.interaction_plot(per_arm, title="By arm", p_interaction=0.04),
+        "interaction_panels": lambda: P.interaction_panels({"A": per_arm, "B": per_arm.iloc[:2]},
+                                                           p_interaction={"A": 0.04, "B": 0.5}, title="Arms"),
+        "score_panels": lambda: P.score_panels(scores.assign(signature="S1", kind="ssgsea"), title="Scores"),
     }
 
 
@@ -113,6 +116,7 @@ def test_every_figure_saves_nonempty_deterministic_svg(tmp_path, km, studies, de
         assert data.startswith(b"<?xml") and b"<svg" in data and len(data) > 2000, name
         assert data == b.read_bytes(), f"{name}: SVG not byte-identical across runs"
         assert b"<dc:date>" not in data, name
+        assert b"<text" in data, f"{name}: text must stay text in the SVG (svg.fonttype none)"
     # no temporary files left behind by the atomic writer
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
 
@@ -170,7 +174,7 @@ def test_km_default_risk_times_legend_and_annotation(km):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "high (n = 5, 3 events)" in legend and "low (n = 4, 2 events)" in legend
     ann = _by_gid(fig, "km-annotation")[0].get_text()
-    assert "Log-rank p < 0.001" in ann and "HR per SD 1.70 (1.22-2.36)" in ann
+    assert "Log-rank test of the groups: p < 0.001" in ann and "HR per SD 1.70 (1.22-2.36)" in ann
     # curves start at S(0) = 1 and are steps in the group colour
     lines = [ln for ln in ax.get_lines() if ln.get_drawstyle() == "steps-post"]
     assert len(lines) == 2
@@ -187,12 +191,20 @@ def test_km_default_risk_times_legend_and_annotation(km):
 def test_forest_one_row_per_study_plus_pooled(studies):
     fig = P.forest_plot(studies, pooled=POOLED, prediction=(0.8, 2.2), title="Meta")
     labels = [t.get_text() for t in _by_gid(fig, "forest-label")]
-    assert labels == ["TCGA-LAML", "BeatAML", "Leucegene", "Random effects (REML)"]
+    assert labels == ["TCGA-LAML", "BeatAML", "Leucegene", "Random effects (REML)", "95% prediction interval"]
     ests = [t.get_text() for t in _by_gid(fig, "forest-estimate")]
     assert ests[:3] == ["1.70 (1.20-2.40)", "1.30 (1.05-1.60)", "0.95 (0.60-1.50)"]
-    assert ests[3].startswith("1.35 (1.10-1.66)") and "PI 0.80-2.20" in ests[3]
+    assert ests[3] == "1.35 (1.10-1.66)" and ests[4] == "0.80-2.20"   # the PI on its own row
     assert len(_by_gid(fig, "forest-pooled")) == 1        # the diamond
-    assert len(_by_gid(fig, "forest-prediction")) == 1
+    pi = _by_gid(fig, "forest-prediction")
+    assert len(pi) == 1 and pi[0].get_linestyle() != "-"  # drawn distinctly (dashed)
+    assert [t.get_text() for t in _by_gid(fig, "forest-weight")] == ["30.0%", "50.0%", "20.0%"]
+    # the labelled axis encloses every CI and the PI; 'favours' labels on both sides of 1
+    ax_ = [a for a in fig.axes if a.get_label() == "intervals"][0]
+    ticks = [t for t in ax_.get_xticks() if ax_.get_xlim()[0] <= t <= ax_.get_xlim()[1]]
+    assert min(ticks) <= 0.6 and max(ticks) >= 2.4
+    assert _by_gid(fig, "favours-left")[0].get_text().endswith("higher score, lower hazard")
+    assert _by_gid(fig, "favours-right")[0].get_text().startswith("higher score, higher hazard")
     assert _by_gid(fig, "forest-heterogeneity")[0].get_text() == "I2 = 35%, tau2 = 0.012"
     ax = [a for a in fig.axes if a.get_label() == "intervals"][0]
     assert ax.get_xscale() == "log"
@@ -202,6 +214,11 @@ def test_forest_one_row_per_study_plus_pooled(studies):
     assert sizes[1] > sizes[0] > sizes[2]
     texts = [t.get_text() for t in _texts(fig)]
     assert "50.0%" in texts and "HR (95% CI)" in texts
+
+
+def test_forest_prediction_interval_only_when_given(studies):
+    fig = P.forest_plot(studies, pooled=POOLED, prediction=None, title="Meta, k = 2")
+    assert not _by_gid(fig, "forest-prediction") and not _by_gid(fig, "forest-label-prediction")
 
 
 def test_forest_without_pooled_and_with_missing_estimate(studies):
@@ -342,10 +359,36 @@ def test_colour_helpers_and_formatting():
     assert P.arm_colors(["VEN+AraC", "ven+aza", "B", "A"]) == {
         "VEN+AraC": P.ARM_COLORS["VEN+AraC"], "ven+aza": P.ARM_COLORS["VEN+AZA"],
         "B": P.PALETTE[1], "A": P.PALETTE[0]}
-    assert P.format_p(0.0004) == "p < 0.001"
-    assert P.format_p(0.0321) == "p = 0.032"
-    assert P.format_p(float("nan")) == "p = NA"
-    assert P.format_hr(1.7, 1.22, 2.36) == "1.70 (1.22-2.36)"
+    assert not hasattr(P, "format_p") and not hasattr(P, "format_hr")  # one formatter: mitoscore.fmt
+
+
+def test_score_panels_raw_scale_per_signature(scores):
+    long = pd.concat([scores.assign(signature="HALLMARK_OXIDATIVE_PHOSPHORYLATION", kind="ssgsea"),
+                      scores.assign(signature="BCL2", kind="single_gene", score=scores["score"] * 0.5 + 8)])
+    fig = P.score_panels(long, title="Scores", signatures=["HALLMARK_OXIDATIVE_PHOSPHORYLATION", "BCL2"])
+    axes = [a for a in fig.axes if (a.get_gid() or "").startswith("score-panel|")]
+    assert [a.get_gid() for a in axes] == ["score-panel|HALLMARK_OXIDATIVE_PHOSPHORYLATION", "score-panel|BCL2"]
+    # each panel on its own raw scale, labelled; long names wrapped (no title line wider than 26 characters)
+    assert axes[0].get_xlabel() == "ssGSEA score (normalised)" and axes[1].get_xlabel() == "log2 normalised expression"
+    assert all(len(line) <= 26 for a in axes for line in a.get_title(loc="left").split("\n"))
+    # the stacked histogram counts every patient once, split by group; the raw scale (BCL2 ~ 8) is kept
+    bars = [p for p in axes[1].patches]
+    assert sum(p.get_height() for p in bars) == pytest.approx(len(scores))  # each patient counted once
+    assert axes[1].get_xlim()[0] > 0
+
+
+def test_interaction_panels_share_one_axis():
+    a = pd.DataFrame({"arm": ["intensive chemo", "VEN+AraC"], "hr": [1.5, 0.5], "ci_lower": [1.1, 0.2],
+                      "ci_upper": [2.0, 1.1], "n": [50, 30], "events": [30, 12]})
+    b = a.assign(hr=[3.0, 1.2], ci_lower=[2.0, 0.9], ci_upper=[6.0, 1.6])
+    fig = P.interaction_panels({"A": a, "B": b}, p_interaction={"A": 0.01, "B": 0.3}, title="Arms")
+    ax = [x for x in fig.axes if x.get_label() == "intervals"]
+    assert len(ax) == 1   # one axis for every cohort
+    lo, hi = ax[0].get_xlim()
+    assert lo <= 0.2 and hi >= 6.0
+    assert [t.get_text() for t in _by_gid(fig, "interaction-cohort")] == ["A", "B"]
+    assert [t.get_text() for t in _by_gid(fig, "interaction-p")] == ["interaction p = 0.010", "interaction p = 0.30"]
+
 
 
 def test_calibration_plot_points_diagonal_and_text_kept_as_text(tmp_path):
@@ -368,7 +411,7 @@ def test_calibration_plot_points_diagonal_and_text_kept_as_text(tmp_path):
     diag = ax.lines[0]
     assert list(diag.get_xdata()) == [0, 1] and list(diag.get_ydata()) == [0, 1]
     out = tmp_path / "cal.svg"
-    P.save_figure(fig, out, svg_text=True)
+    P.save_figure(fig, out)
     svg = out.read_text()
     assert "<text" in svg and "Predicted survival (mean)" in svg  # text stays text (searchable)
     empty = P.calibration_plot(pd.DataFrame(), title="x")

@@ -289,6 +289,12 @@ def test_snakemake_zip_report_registers_every_figure(demo_run):
     assert "forest.svg" in base and "meta_analysis.tsv" in base and "MITOSCORE_DERIVED.gmt" in base
     assert base.count("mitoscore_high_vs_low_top_mitochondrial.svg") == len(COHORTS)
     assert "gsea_nes_heatmap.svg" in base and "gsea_nes.tsv" in base
+    # the HTML report, Table 1, the patient flow and the provenance, each with its own caption
+    for f in ("index.html", "table1.tsv", "provenance.tsv", "packages.lock.txt", "interaction.svg"):
+        assert f in base, f
+    for f in ("flow.tsv", "flow.svg"):
+        assert base.count(f) == len(COHORTS), (f, base)
+    assert base.count("km_MITOSCORE_DERIVED.svg") == 1   # only where the derived signature is scored
     html = zipfile.ZipFile(out).read([n for n in names if n.endswith("report.html")][0]).decode()
     for c in COHORTS:
         assert c in html

@@ -25,6 +25,9 @@ def test_validation_cohorts_without_a_discovery_cohort_fall_back_per_cohort(tmp_
     out = snakemake(work, "-n", "--cores", "2", "--quiet", "rules").stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", out, flags=re.M))
     assert "freeze_model" not in counts and counts.get("validate_frozen") == "1", out
+    assert counts.get("describe") == "2" and counts.get("table1") == "1" and counts.get("interaction_figure") == "1", out
+    # KM figures only where a signature is scored: 3 configured x 2 cohorts + the derived one in B only
+    assert counts.get("km_plot") == "7", out
 
 
 def test_lint_is_clean(tmp_path):
@@ -117,3 +120,12 @@ def test_snakemake_n_lists_every_problem_at_once(tmp_path):
                  "did you mean 'time_column'", "reference level 'FEMALE' of 'sex' does not exist"):
         assert part in msg, (part, msg[-3000:])
     assert "Additional properties" not in msg
+def test_bad_reporting_items_fail_at_start_with_a_clear_message(tmp_path):
+    """config/reporting.yaml is validated when the workflow starts, not in the last job."""
+    work = make_workdir(tmp_path)
+    rep = work / "config" / "reporting.yaml"
+    rep.write_text(rep.read_text().replace("    specimen:", "    specimen_type:", 1))
+    proc = snakemake(work, "-n", check=False)
+    assert proc.returncode != 0
+    msg = proc.stdout + proc.stderr
+    assert "reporting.yaml" in msg and "specimen_type" in msg and "Fix:" in msg

@@ -11,7 +11,7 @@ import pytest
 from .conftest import REPO, SHARED, result_checksums, snakemake
 
 pytestmark = pytest.mark.workflow
-PER_COHORT = ("validate_inputs", "normalise", "qc", "score", "random_null", "survival")
+PER_COHORT = ("validate_inputs", "normalise", "qc", "score", "random_null", "survival", "describe")
 
 
 def planned_jobs(work) -> tuple[dict[str, int], str]:
@@ -54,9 +54,12 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
 
     counts, out = planned_jobs(grown)
     # the new validation cohort applies the frozen model (validate_frozen); the model itself,
-    # estimated in the discovery cohort only, is not rebuilt (no freeze_model job)
+    # estimated in the discovery cohort only, is not rebuilt (no freeze_model job); + one
+    # Kaplan-Meier figure per signature scored in C (3 configured + the derived one: C is a
+    # validation cohort) and the cross-cohort Table 1 and interaction figure
     expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1,
-                                                 "validate_frozen": 1}
+                                             "validate_frozen": 1, "km_plot": 4, "table1": 1,
+                                             "interaction_figure": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))

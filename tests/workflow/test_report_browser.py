@@ -1,25 +1,31 @@
-"""The report opens in a real browser (headless Debian Chromium), offline.
+"""The report opens in a real browser (headless Debian Chromium), offline, and prints whole.
 
 Checks: no console errors (script errors, CSP violations = attempted network loads),
 every embedded figure has a non-zero rendered size (the report's own tiny inline
-check sets ``document.body.dataset.figuresOk``), the page renders (screenshot), and
-key numbers in the rendered DOM equal the result TSVs.
+check sets ``document.body.dataset.figuresOk``), the findings summary is rendered above
+the first result section, every REMARK/TRIPOD item's grade follows its content (with a
+placeholder item), the page renders (screenshot), key numbers in the rendered DOM equal
+the result TSVs, and the print-to-PDF (Chromium ``--print-to-pdf``, text extracted with
+poppler's ``pdftotext``) holds every section heading and the last column of every table.
 
 Two reports are checked: one rendered from a small synthetic results tree
-(tests/unit/test_report.py ``make_results_tree``) and the one the workflow wrote for the
-SYNTHETIC demo cohorts (the session's ``demo_run``).
+(tests/unit/test_report.py ``make_results_tree``, with placeholder reporting items) and
+the one the workflow wrote for the SYNTHETIC demo cohorts (the session's ``demo_run``).
 
-Chromium: ``/usr/bin/chromium``; if absent and we are root with apt-get, it is
-installed once per session (``apt-get install chromium``, time-limited); otherwise
-the tests skip with the reason.
+Chromium (``/usr/bin/chromium``) and pdftotext (Debian ``poppler-utils``): if absent and we
+are root with apt-get, they are installed once per session (time-limited); otherwise the
+tests skip with the reason.
 """
 from __future__ import annotations
 
+import html as _html
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -41,25 +47,42 @@ def _find_chromium() -> str | None:
     return None
 
 
+def _apt_install(package: str, binary: str) -> None:
+    """Install a Debian package once (root + apt-get only); skip the test otherwise."""
+    apt = shutil.which("apt-get")
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and apt):
+        pytest.skip(f"{binary} is not installed and it cannot be installed here (needs root and apt-get): "
+                    f"`apt-get install {package}`")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run([apt, "update", "-qq"], check=True, capture_output=True, timeout=INSTALL_TIMEOUT, env=env)
+        subprocess.run([apt, "install", "-y", "-qq", "--no-install-recommends", package], check=True,
+                       capture_output=True, timeout=INSTALL_TIMEOUT, env=env)
+    except (subprocess.SubprocessError, OSError) as exc:
+        pytest.fail(f"installing {package} with apt-get failed (root and apt-get are available): {exc}")
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
     exe = _find_chromium()
     if exe:
         return exe
-    apt = shutil.which("apt-get")
-    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and apt):
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium) and it cannot be installed here "
-                    "(needs root and apt-get): `apt-get install chromium`")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        subprocess.run([apt, "update", "-qq"], check=True, capture_output=True, timeout=INSTALL_TIMEOUT, env=env)
-        subprocess.run([apt, "install", "-y", "-qq", "--no-install-recommends", "chromium"], check=True,
-                       capture_output=True, timeout=INSTALL_TIMEOUT, env=env)
-    except (subprocess.SubprocessError, OSError) as exc:
-        pytest.fail(f"installing chromium with apt-get failed (root and apt-get are available): {exc}")
+    _apt_install("chromium", "Debian chromium (/usr/bin/chromium)")
     exe = _find_chromium()
     if not exe:
         pytest.fail("apt-get install chromium finished but /usr/bin/chromium is missing")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def pdftotext() -> str:
+    exe = shutil.which("pdftotext")
+    if exe:
+        return exe
+    _apt_install("poppler-utils", "pdftotext (Debian poppler-utils)")
+    exe = shutil.which("pdftotext")
+    if not exe:
+        pytest.fail("apt-get install poppler-utils finished but pdftotext is missing")
     return exe
 
 
@@ -87,12 +110,24 @@ def _load_builder():
     return mod
 
 
+#: Reporting items of the synthetic tree: complete except placeholders that must be graded missing.
+def _placeholder_reporting(mod) -> dict:
+    from mitoscore.report.sections import COHORT_ITEMS
+    full = {k: f"{k}: real text for this cohort" for k, *_ in COHORT_ITEMS}
+    return {"study": {"marker": "MitoScore (proxy gene list).", "objectives": "Validate the score.",
+                      "hypotheses": ["Higher score, shorter overall survival."], "implications": "TBD",
+                      "interpretation": "N/A", "limitations": ["Simulated data."]},
+            "cohorts": {"SYNTHETIC_cohortA": {**full, "data_origin": "SYNTHETIC", "specimen": "N/A"},
+                        "SYNTHETIC_cohortB": {**full, "data_origin": "SYNTHETIC",
+                                              "specimen": "Bone marrow, Ficoll-separated, stored at -80 C."}}}
+
+
 @pytest.fixture(scope="module")
 def synthetic_report(tmp_path_factory):
     from mitoscore import report
     mod = _load_builder()
     root = tmp_path_factory.mktemp("report_tree")
-    config, params, rep = mod.make_results_tree(root)
+    config, params, rep = mod.make_results_tree(root, reporting=_placeholder_reporting(mod), truth=True)
     ctx = mod.load(root, config, params, rep)
     out = root / "results" / "report" / "index.html"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -137,11 +172,13 @@ def test_report_renders_without_errors_and_figures_have_size(chromium, rendered,
 
 
 def test_key_numbers_in_rendered_dom_equal_tables(chromium, rendered, tmp_path):
+    from mitoscore import fmt
     html, results = rendered
     dom = _browse(chromium, html, tmp_path, "--dump-dom").stdout
     rows = _primary_rows(results)
     assert rows, "no primary Cox rows in the results"
-    cox_sec = dom[dom.index('<section id="cox">'):dom.index('<section id="ph">')]
+    cox_sec = dom[dom.index('<section id="cox"'):dom.index('<section id="ph"')]
+    findings = dom[dom.index('<section id="findings"'):dom.index('<section id="plan"')]
     for cohort, r in rows:
         part = cox_sec[cox_sec.index(cohort):]
         row = re.search(r'<tr class="primary">(.*?)</tr>', part, re.S).group(1)
@@ -150,13 +187,145 @@ def test_key_numbers_in_rendered_dom_equal_tables(chromium, rendered, tmp_path):
             assert m, f"{cohort}: {col} cell missing"
             assert float(m.group(1)) == pytest.approx(float(r[col]), rel=1e-9)
             assert m.group(2) == f"{float(r[col]):.2f}"
-    # both reports (synthetic tree and demo run) have a primary meta-analysis row
+        # the findings summary quotes the same estimate and p
+        f = re.search(rf'data-hypothesis="prognostic" data-scope="{re.escape(cohort)}".*?</tr>', findings, re.S)
+        assert f and fmt.ratio_ci(r["hr"], r["ci_lower"], r["ci_upper"]) in f.group(0)
+        assert _html.escape(fmt.p(r["p"])) in f.group(0)
     t = pd.read_csv(results / "summary" / "meta_analysis.tsv", sep="\t")
     p = t[t["analysis"] == "primary"]
     assert len(p) == 1, t
     r = p.iloc[0]
     ci = f"{r['hr']:.2f} ({r['ci_lower']:.2f}-{r['ci_upper']:.2f})"
-    assert ci in dom[dom.index('<section id="meta">'):]
+    assert ci in dom[dom.index('<section id="meta"'):]
+    assert ci in findings
+
+
+def test_findings_summary_is_above_the_first_result_section(chromium, rendered, tmp_path):
+    from mitoscore.report import FIRST_RESULT_SECTION
+    html, _ = rendered
+    res = _browse(chromium, html, tmp_path, "--dump-dom", "--window-size=1280,900")
+    body = dict(re.findall(r'data-([\w-]+)="([^"]*)"', re.search(r"<body[^>]*>", res.stdout).group(0)))
+    assert body.get("first-result") == FIRST_RESULT_SECTION
+    assert body.get("findings-first") == "true", body   # measured by the page's script (layout positions)
+    assert int(body["findings-top"]) < 900, "the findings summary must start within the first screen"
+    ids = re.findall(r'<section id="([\w-]+)"', res.stdout)
+    assert ids[0] == "findings" and ids.index("findings") < ids.index(FIRST_RESULT_SECTION)
+    answer = res.stdout[res.stdout.index('id="answer"'):]
+    assert re.search(r"VALIDATED|NOT VALIDATED|PARTLY VALIDATED|NOT TESTABLE", answer[:600])
+    assert "Still missing" in answer[:4000]
+
+
+def _grades(dom: str, table_id: str) -> dict[str, str]:
+    t = dom[dom.index(f'id="{table_id}"'):]
+    t = t[:t.index("</table>")]
+    return dict(re.findall(r'data-item="(\w+)" data-grade="(\w+)"', t))
+
+
+def test_checklist_grades_follow_content(chromium, rendered, tmp_path):
+    """Single-sub-point items take the grade of their text: a placeholder (N/A, TBD, None,
+    not applicable...) is missing, never reported."""
+    import yaml
+
+    from mitoscore.report.checklists import PRESENT, grade_text
+    html, results = rendered
+    dom = _browse(chromium, html, tmp_path, "--dump-dom").stdout
+    remark, tripod = _grades(dom, "remark-table"), _grades(dom, "tripod-table")
+    assert len(remark) == 20 and len(tripod) >= 30
+    rep = yaml.safe_load((results.parent / "config" / "reporting.yaml").read_text())
+    st, co = rep.get("study", {}), rep.get("cohorts", {})
+
+    def expect_cohort(key):
+        g = [grade_text((co.get(c) or {}).get(key))[0] == PRESENT for c in ("SYNTHETIC_cohortA", "SYNTHETIC_cohortB")]
+        return "reported" if all(g) else ("missing" if not any(g) else "partial")
+
+    def expect_study(key):
+        return "reported" if grade_text(st.get(key))[0] == PRESENT else "missing"
+    assert remark["3"] == expect_cohort("treatment")
+    assert remark["4"] == expect_cohort("specimen")
+    assert remark["20"] == expect_study("implications")
+    assert tripod["19b"] == expect_study("interpretation")
+    assert tripod["22"] == expect_study("funding")
+    if results.parent.name.startswith("report_tree"):       # the synthetic tree: placeholders planted
+        assert remark["4"] == "partial" and remark["20"] == "missing" and tripod["19b"] == "missing"
+        assert remark["3"] == "reported"
+    else:                                                    # the demo's reporting.yaml
+        assert remark["9"] == "partial"   # rationale "None: ..." is a placeholder; the detectable HR is shown
+        assert remark["4"] == "missing"   # specimen "Not applicable: ..." (simulated counts)
+
+
+class _Outline(HTMLParser):
+    """Section headings and, per table, the last column's header and last visible row's cell."""
+
+    def __init__(self):
+        super().__init__()
+        self.headings, self.tables = [], []
+        self._h2 = None
+        self._stack = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h2":
+            self._h2 = []
+        elif tag == "table":
+            self._stack.append({"head": [], "rows": [], "in": None, "cell": None})
+        elif self._stack and tag == "tr":
+            self._stack[-1]["rows"].append([])
+        elif self._stack and tag in ("th", "td"):
+            self._stack[-1]["cell"] = []
+
+    def handle_endtag(self, tag):
+        if tag == "h2" and self._h2 is not None:
+            self.headings.append("".join(self._h2))
+            self._h2 = None
+        elif tag == "table" and self._stack:
+            self.tables.append(self._stack.pop())
+        elif self._stack and tag in ("th", "td") and self._stack[-1]["cell"] is not None:
+            t = self._stack[-1]
+            if t["rows"]:
+                t["rows"][-1].append("".join(t["cell"]))
+            t["cell"] = None
+
+    def handle_data(self, data):
+        if self._h2 is not None:
+            self._h2.append(data)
+        if self._stack and self._stack[-1]["cell"] is not None:
+            self._stack[-1]["cell"].append(data)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+def test_print_to_pdf_has_every_section_and_full_tables(chromium, pdftotext, rendered, tmp_path):
+    html, _ = rendered
+    pdf = tmp_path / "report.pdf"
+    res = _browse(chromium, html, tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", timeout=300)
+    assert pdf.exists() and pdf.stat().st_size > 20_000, res.stderr[-2000:]
+    # -raw: text in content-stream order, so a table cell wrapped over several lines stays contiguous
+    text = subprocess.run([pdftotext, "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = _norm(text)
+    out = _Outline()
+    out.feed(html.read_text(encoding="utf-8"))
+    assert len(out.headings) >= 18
+    for h in out.headings:
+        assert _norm(h) in flat, f"section heading missing from the PDF: {h!r}"
+    checked = 0
+    for t in out.tables:
+        rows = [r for r in t["rows"] if r]
+        if not rows:
+            continue
+        last_col = [r[-1] for r in rows if len(r) == len(rows[0]) and _norm(r[-1])]
+        for needle in ([rows[0][-1]] if _norm(rows[0][-1]) else []) + last_col[-1:]:
+            assert _norm(needle) in flat, f"last column of a table is cut from the PDF: {needle[:80]!r}"
+            checked += 1
+    assert checked >= 40, checked
+    # collapsed sections are printed too (the bodies of <details>: the package lock, the resolved config)
+    for marker in ("pandas==2.3.3", "primary_signature: MITOSCORE"):
+        assert _norm(marker) in flat, f"collapsed content missing from the PDF: {marker}"
+    bbox = subprocess.run([pdftotext, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for w, page in re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', bbox, re.S):
+        xs = [float(x) for x in re.findall(r'xMax="([\d.]+)"', page)]
+        assert not xs or max(xs) <= float(w) + 0.5, "text runs off the printed page"
 
 
 def test_screenshot_shows_content(chromium, rendered, tmp_path):

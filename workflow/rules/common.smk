@@ -21,6 +21,7 @@ from mitoscore.config import (
     validated_cohorts,
 )
 from mitoscore.inputs import count_input_files
+from mitoscore.report.inputs import report_inputs as _report_inputs
 
 # Pre-flight: config schema, cohort sheet, cross-references, signatures, reporting items
 # and (in the main process) every cohort's clinical table, codings, levels, units,
@@ -64,10 +65,15 @@ VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv"
 PREDICTIVE = config.get("predictive", {}) or {}
 PRED_CONTRASTS = [c["name"] for c in PREDICTIVE.get("contrasts", []) or []]
 
+# The reporting items (REMARK/TRIPOD text) are checked by the pre-flight above (mitoscore.preflight).
+REPORTING = config["report"]["reporting"]
+DEMO_TRUTH = config["report"].get("demo_truth")
+
 wildcard_constraints:
     cohort="|".join(map(re.escape, COHORT_IDS)) if COHORT_IDS else "NONE",
     contrast="|".join(map(re.escape, CONTRASTS)) if CONTRASTS else "NONE",
     name=re.escape(config["derivation"]["name"]),
+    signature="|".join(map(re.escape, SIG_NAMES)),
 
 
 def scored_in(cohort):
@@ -91,6 +97,12 @@ def frozen_cutpoints(wildcards):
 
 def signature_files(wildcards):
     return [signature_path(s) for s in signature_specs(wildcards)]
+
+
+def km_signatures(cohort):
+    """The signatures with a Kaplan-Meier figure in a cohort: the ones scored there (the
+    derived signature is not scored in the cohort it was derived from)."""
+    return [s["name"] for s in config["signatures"]] + ([DERIVED_NAME] if scored_in(cohort) else [])
 
 
 def cohort_row(wildcards):
@@ -223,35 +235,28 @@ def all_targets():
     return t
 
 
+def provenance_files():
+    """(role, path) of every file a result depends on besides the cohort inputs and the
+    signature files: the vendored gene annotation (when a cohort maps gene ids), the
+    derivation's restricting GMT, the configuration files."""
+    out = []
+    if any(r.get("gene_ids", "symbol") != "as_is" for r in COHORTS.values()):
+        out += [(f"annotation@{os.path.basename(f)}", f) for f in ANNOTATION_FILES]
+    if DERIVATION["enabled"] and DERIVATION.get("restrict_gmt"):
+        out.append(("derivation_restrict_gmt", DERIVATION["restrict_gmt"]))
+        out.append(("derived_genes", f"results/derived/{DERIVED_NAME}_genes.tsv"))
+    return out
+
+
 def report_inputs(wildcards):
-    """Every table and figure the report reads, declared (so --all-temp/temp() cannot drop them)."""
-    files = {"summary": "results/summary/hazard_ratios.tsv", "meta": "results/summary/meta_analysis.tsv",
-             "loo": "results/summary/leave_one_out.tsv", "forest": "results/summary/forest.svg"}
-    per = []
-    for c in COHORT_IDS:
-        d = f"results/cohorts/{c}"
-        per += per_cohort_targets(c)
-        per += [f"{d}/validated/{f}" for f in ("flow.tsv", "input_checksums.tsv", "clinical.tsv", "endpoint.tsv")]
-        per += [f"{d}/{f}" for f in ("signature_coverage.tsv", "scores_sensitivity.tsv", "scores.svg", "cutpoints.tsv",
-                                     "qc/pca.svg", "qc/library_sizes.svg")]
-        per += [f"{d}/survival/{f}.tsv" for f in (
-            "logrank", "km_median", "cox_zph", "interaction", "discrimination", "response",
-            "maxstat_exploratory", "power", "skipped_models", "predictive",
-            "treatment_effect", "km_by_arm", "response_by_arm", "predictive_contrasts")]
-        per += [f"{d}/survival/{f}_{k}.svg" for f in ("treatment_effect", "km_by_arm") for k in PRED_CONTRASTS]
-        per += [f"{d}/random_null/{f}" for f in ("null.tsv", "summary.tsv", "null.svg")]
-        per += [f"{d}/survival/interaction.svg"]
-        per += [f"{d}/survival/km_{s}.svg" for s in SIG_NAMES]
-        per += [f"{d}/de/{k}_volcano.svg" for k in contrasts_of(c)]
-    files["cohort_files"] = per
-    if FROZEN_FROM is not None:
-        files["frozen_model"] = FROZEN_MODEL
-    files["signatures"] = SIGNATURE_FILES + ([DERIVED_GMT, f"results/derived/{DERIVED_NAME}_genes.tsv"]
-                                             if DERIVATION["enabled"] else [])
-    # files the report job reads itself (displayed and checksummed in its appendix)
-    files["cohort_sheet"] = COHORT_SHEET
-    files["config_files"] = sorted({os.path.relpath(str(f)) for f in workflow.configfiles})
-    reporting = config["report"]["reporting"]
-    if reporting and Path(reporting).exists():
-        files["reporting"] = reporting
-    return files
+    """Every file the report reads, named, from ONE declaration (mitoscore.report.inputs.INPUTS):
+    the report script loads exactly these (no path is guessed there)."""
+    sigs = {s["name"]: signature_path(s) for s in config["signatures"]}
+    if DERIVATION["enabled"]:
+        sigs[DERIVED_NAME] = DERIVED_GMT
+    return _report_inputs(
+        {c: cohort_params(r) for c, r in COHORTS.items()},
+        signatures_of={c: km_signatures(c) for c in COHORT_IDS},
+        contrasts_of={c: contrasts_of(c) for c in COHORT_IDS},
+        signature_files=sigs, provenance=provenance_files(),
+        reporting=REPORTING if REPORTING and Path(REPORTING).is_file() else None, truth=DEMO_TRUTH or None)

@@ -7,7 +7,8 @@ rule validate_inputs:
     output:
         counts="results/cohorts/{cohort}/validated/counts.parquet",
         clinical="results/cohorts/{cohort}/validated/clinical.tsv",
-        flow="results/cohorts/{cohort}/validated/flow.tsv",
+        flow=report("results/cohorts/{cohort}/validated/flow.tsv", category="{cohort}", subcategory="Patient flow",
+                    caption="../report/flow.rst", labels={"cohort": "{cohort}", "table": "patient flow"}),
         gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
         checksums="results/cohorts/{cohort}/validated/input_checksums.tsv",
         endpoint="results/cohorts/{cohort}/validated/endpoint.tsv",

@@ -14,6 +14,8 @@ rule summary:
         loo="results/summary/leave_one_out.tsv",
         multiplicity=report("results/summary/multiplicity.tsv", category="Meta-analysis",
                             caption="../report/multiplicity.rst", labels={"table": "multiplicity (families)"}),
+        forest_table=report("results/summary/forest.tsv", category="Meta-analysis", caption="../report/forest_table.rst",
+                            labels={"table": "forest plot data (weights)"}),
         forest=report("results/summary/forest.svg", category="Meta-analysis", caption="../report/forest.rst",
                       labels={"figure": "forest plot"}),
     params:

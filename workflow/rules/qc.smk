@@ -36,6 +36,8 @@ rule qc:
         lib_plot=report("results/cohorts/{cohort}/qc/library_sizes.svg", category="{cohort}", subcategory="QC",
                         caption="../report/library_sizes.rst",
                         labels={"cohort": "{cohort}", "figure": "library sizes"}),
+    params:
+        color_by=config["qc"]["pca_color_by"],
     log:
         "results/logs/{cohort}/qc.log",
     threads: 1

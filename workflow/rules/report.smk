@@ -1,12 +1,17 @@
-# Stage 7: the self-contained HTML report, rendered from result tables only.
+# Stage 7: the self-contained HTML report, rendered from result tables only. Its inputs are
+# declared once (mitoscore/report/inputs.py, expanded by common.smk::report_inputs).
 
 
 rule report:
     input:
         unpack(report_inputs),
     output:
-        html="results/report/index.html",
-        provenance="results/report/provenance.tsv",
+        html=report("results/report/index.html", category="Report", caption="../report/report_html.rst",
+                    labels={"file": "HTML report (self-contained)"}),
+        provenance=report("results/report/provenance.tsv", category="Report", subcategory="Provenance",
+                          caption="../report/provenance.rst", labels={"table": "provenance"}),
+        packages=report("results/report/packages.lock.txt", category="Report", subcategory="Provenance",
+                        caption="../report/packages.rst", labels={"file": "resolved Python packages (lock)"}),
     params:
         cohorts=lambda w: {c: cohort_params(r) for c, r in COHORTS.items()},
         config=REPORT_CONFIG,

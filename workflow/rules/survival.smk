@@ -24,11 +24,6 @@ rule survival:
                    labels={"cohort": "{cohort}", "table": "maxstat (EXPLORATORY)"}),
         power="results/cohorts/{cohort}/survival/power.tsv",
         skipped="results/cohorts/{cohort}/survival/skipped_models.tsv",
-        km_plots=[
-            report(f"results/cohorts/{{cohort}}/survival/km_{s}.svg", category="{cohort}", subcategory="Survival",
-                   caption="../report/km.rst", labels={"cohort": "{cohort}", "signature": s, "figure": "Kaplan-Meier"})
-            for s in SIG_NAMES
-        ],
         predictive=report("results/cohorts/{cohort}/survival/predictive.tsv", category="{cohort}", subcategory="Predictive",
                    caption="../report/predictive.rst", labels={"cohort": "{cohort}", "table": "predictive contrasts (score x arm)"}),
         treatment_effect=report("results/cohorts/{cohort}/survival/treatment_effect.tsv", category="{cohort}", subcategory="Predictive",
@@ -51,15 +46,11 @@ rule survival:
                    labels={"cohort": "{cohort}", "contrast": c, "figure": "Kaplan-Meier by arm x score group"})
             for c in PRED_CONTRASTS
         ],
-        interaction_plot=report("results/cohorts/{cohort}/survival/interaction.svg", category="{cohort}", subcategory="Survival",
-                                caption="../report/interaction.rst",
-                                labels={"cohort": "{cohort}", "figure": "score x treatment"}),
     params:
         cohort=cohort_row,
         survival=config["survival"],
         cutpoint=config["cutpoint"],
         primary=config["primary_signature"],
-        signatures=SIG_NAMES,
         estimation=estimation_of,
         predictive=PREDICTIVE,
     log:
@@ -72,3 +63,48 @@ rule survival:
         "../../envs/core.yaml"
     script:
         "../../scripts/survival.py"
+
+
+rule km_plot:
+    input:
+        km="results/cohorts/{cohort}/survival/km.tsv",
+        logrank="results/cohorts/{cohort}/survival/logrank.tsv",
+        cox="results/cohorts/{cohort}/survival/cox.tsv",
+    output:
+        svg=report("results/cohorts/{cohort}/survival/km_{signature}.svg", category="{cohort}", subcategory="Survival",
+                   caption="../report/km.rst", labels={"cohort": "{cohort}", "signature": "{signature}",
+                                                       "figure": "Kaplan-Meier"}),
+    params:
+        cut_rule=config["cutpoint"]["rule"],
+    log:
+        "results/logs/{cohort}/km_plot_{signature}.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(600, 5),
+        runtime=runtime_min(3, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/km_plot.py"
+
+
+rule interaction_figure:
+    input:
+        interaction=expand("results/cohorts/{cohort}/survival/interaction.tsv", cohort=COHORT_IDS),
+    output:
+        svg=report("results/summary/interaction.svg", category="Meta-analysis", caption="../report/interaction.rst",
+                   labels={"figure": "score x treatment, all cohorts"}),
+    params:
+        cohorts=COHORT_IDS,
+        primary=config["primary_signature"],
+        reference_arms={c: COHORTS[c].get("reference_arm", "") for c in COHORT_IDS},
+    log:
+        "results/logs/interaction_figure.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(600, 5),
+        runtime=runtime_min(3, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/interaction_figure.py"
