@@ -47,7 +47,7 @@ __all__ = [
     "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "score_panels", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "interaction_panels", "calibration_plot",
-    "save_figure", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
+    "save_figure", "placeholder", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -419,6 +419,9 @@ def forest_plot(df: pd.DataFrame, *, estimate: str = "hr", lower: str = "ci_lowe
     """
     d = df.reset_index(drop=True)
     n = len(d)
+    if n == 0:
+        return placeholder("No cohort has an estimate to plot (every model was skipped; see skipped_models.tsv)",
+                           title=title)
     est = d[estimate].to_numpy(float)
     lo = d[lower].to_numpy(float)
     hi = d[upper].to_numpy(float)
@@ -575,6 +578,18 @@ def interaction_panels(per_cohort: Mapping[str, pd.DataFrame], *, title: str,
     ax.set_xlabel(xlabel)
     _favours(ax, favours)
     fig.suptitle(_wrap(title, 75), fontsize=15, fontweight="bold", x=0.01, ha="left")
+    return fig
+
+
+def placeholder(message: str, *, title: str = "") -> Figure:
+    """A figure that states why there is nothing to plot (a declared contrast not analysed in
+    the cohort, no calibration data), so every declared figure exists and says why."""
+    fig = Figure(figsize=(7, 2.2))
+    ax = fig.add_subplot(1, 1, 1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=12)
+    ax.text(0.5, 0.45, message, ha="center", va="center", fontsize=11, wrap=True, color="#555555")
     return fig
 
 

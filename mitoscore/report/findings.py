@@ -41,6 +41,7 @@ class Finding:
     p: str = ""                  # e.g. "0.0040", "< 0.001", "descriptive"
     detail: str = ""
     values: dict = field(default_factory=dict)   # raw numbers (data-v) keyed by column name
+    p_adj: str = ""              # adjusted within its declared family (summary/multiplicity.tsv), with the family
 
 
 @dataclass
@@ -113,6 +114,25 @@ def _primary_row(cox: pd.DataFrame, signature: str, model: str):
     return r.iloc[0] if len(r) else None
 
 
+def adjusted(data, *, cohort: str, source: str, signature: str, model: str | None = None,
+             term: str | None = None, contrast: str | None = None) -> str:
+    """'0.012 (primary family, BH)': the test's p adjusted within its declared family, from
+    ``summary/multiplicity.tsv`` (matched on cohort, source table, signature and, when given,
+    model, term and contrast); '' when the table or the row is absent."""
+    mt = data.summary.get("multiplicity")
+    if mt is None or mt.empty:
+        return ""
+    m = (mt["cohort"].astype(str) == str(cohort)) & (mt["source"] == source) & (mt["signature"] == signature)
+    for col, v in (("model", model), ("term", term), ("contrast", contrast)):
+        if v is not None:
+            m &= mt[col].astype(str) == str(v)
+    r = mt[m]
+    if not len(r):
+        return ""
+    r = r.iloc[0]
+    return f"{fmt.p(r['p_adj'])} ({r['family']}, {r['method']})"
+
+
 def _ratio_values(r) -> dict:
     return {"hr": r["hr"], "ci_lower": r["ci_lower"], "ci_upper": r["ci_upper"], "p": r["p"]}
 
@@ -123,10 +143,30 @@ def _cox_rule(model: str, label: str):
         out = []
         for name, cd in data.cohorts.items():
             cox = cd.t("cox")
-            if cox is None:
+            fz = cd.t("frozen_cox")
+            frozen = None
+            if model == "univariable" and fz is not None and len(fz):
+                sel = fz[(fz["signature"] == data.primary) & (fz["model"] == "frozen_score")]
+                frozen = sel.iloc[0] if len(sel) else None
+            if frozen is not None:
+                r, lab, source, mname = frozen, "frozen model: HR per discovery SD", "validation/frozen_cox.tsv", \
+                    "frozen_score"
+            elif model == "univariable" and fz is not None:  # frozen-validated cohort, no frozen-model HR
+                st = cd.t("frozen_status")
+                why = ""
+                if st is not None and len(st) and {"signature", "model", "note"} <= set(st.columns):
+                    s_ = st[(st["signature"] == data.primary) & (st["model"] == "frozen_score")]
+                    why = "; ".join(str(x) for x in s_["note"].dropna() if str(x))
+                out.append(Finding(h.id, name, cd.role, NOT_TESTABLE,
+                                   detail="the frozen model's HR could not be estimated"
+                                          + (f": {why}" if why else " (see validation/status.tsv)")))
+                continue
+            elif cox is None:
                 out.append(_not_run(h, name, cd.role))
                 continue
-            r = _primary_row(cox, data.primary, model)
+            else:
+                r = _primary_row(cox, data.primary, model)
+                lab, source, mname = label, "survival/cox.tsv", model
             if r is None:
                 out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, detail=_skip_reason(cd, data.primary, model)))
                 continue
@@ -134,8 +174,9 @@ def _cox_rule(model: str, label: str):
             detail = f"n = {fmt.count(r.get('n'))}, deaths = {fmt.count(r.get('events'))}"
             if why and v != MET:
                 detail += f"; {why}"
-            out.append(Finding(h.id, name, cd.role, v, f"{label} {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}",
-                               fmt.p(r["p"]), detail, _ratio_values(r)))
+            out.append(Finding(h.id, name, cd.role, v, f"{lab} {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}",
+                               fmt.p(r["p"]), detail, _ratio_values(r),
+                               adjusted(data, cohort=name, source=source, signature=data.primary, model=mname)))
         return out
     return evaluate
 
@@ -145,21 +186,34 @@ def _pooled(data, h) -> list[Finding]:
     if ma is None:
         return [_not_run(h, "pooled", "pooled")]
     r = ma[(ma["signature"] == data.primary) & (ma["model"] == "univariable")]
+    if "analysis" in ma.columns:
+        r = r[r["analysis"] == "primary"]
     if not len(r):
-        return [Finding(h.id, "pooled", "pooled", NOT_TESTABLE, detail="no pooled row for the primary signature")]
+        return [Finding(h.id, "pooled", "pooled", NOT_TESTABLE, detail="no primary pooled row for the primary signature")]
     r = r.iloc[0]
-    v, why = directional_verdict(data, r["hr"], r["p"])
     k = int(r["k"]) if fmt.finite(r.get("k")) else 0
-    detail = (f"k = {k} cohort(s): {str(r.get('cohorts', '')).replace(',', ', ')}; {r.get('method', '')} "
-              f"{'Hartung-Knapp' if r.get('test') == 'knha' else 'z test'}")
-    if k >= 2:
+    if k < 2:
+        why = str(r.get("note") or "") or f"{k} validation cohort(s)"
+        return [Finding(h.id, "pooled", "pooled", NOT_TESTABLE,
+                        f"HR per SD {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}" if fmt.finite(r.get("hr"))
+                        else "", fmt.p(r.get("p")),
+                        f"pooling needs at least 2 validation cohorts; {why}", _ratio_values(r) if fmt.finite(r.get("hr"))
+                        else {})]
+    v, why = directional_verdict(data, r["hr"], r["p"])
+    detail = (f"k = {k} validation cohort(s): {str(r.get('cohorts', '')).replace(',', ', ')}; {r.get('method', '')} "
+              f"{'Hartung-Knapp-Sidik-Jonkman' if r.get('test') == 'knha' else 'z test'}")
+    if k >= 3:
         detail += f"; I2 = {fmt.pct(r.get('I2'))}, tau2 = {fmt.sig(r.get('tau2'))}"
-    if k < 3:
-        detail += "; heterogeneity not estimable from fewer than 3 cohorts"
+    else:
+        detail += "; tau2, I2 and the prediction interval are not estimable from 2 cohorts"
     if why and v != MET:
         detail += f"; {why}"
+    adj = ""
+    mt = data.summary.get("multiplicity")
+    if mt is not None and len(mt) and "p_adj" in ma.columns and fmt.finite(r.get("p_adj")):
+        adj = f"{fmt.p(r['p_adj'])} ({r.get('family', '')}, {mt['method'].iloc[0]})"
     return [Finding(h.id, "pooled", "pooled", v, f"HR per SD {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}",
-                    fmt.p(r["p"]), detail, _ratio_values(r))]
+                    fmt.p(r["p"]), detail, _ratio_values(r), adj)]
 
 
 def _random_null(data, h) -> list[Finding]:
@@ -175,9 +229,9 @@ def _random_null(data, h) -> list[Finding]:
             out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, detail="no random-set row for the primary signature"))
             continue
         r = r.iloc[0]
-        n = r.get("n_random")
+        n = r.get("n_valid", r.get("n_random"))
         est = (f"|z| {fmt.num(abs(r['observed_z']))} at percentile {fmt.num(r.get('percentile_abs_z'), 1)} of "
-               f"{fmt.count(n)} random sets") if fmt.finite(r.get("observed_z")) else "NA"
+               f"{fmt.count(n)} valid random sets") if fmt.finite(r.get("observed_z")) else "NA"
         vals = {"empirical_p": r.get("empirical_p"), "n_random": n, "percentile_abs_z": r.get("percentile_abs_z")}
         if not fmt.finite(n) or int(n) < n_min:
             out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, est, fmt.p(r.get("empirical_p")),
@@ -185,8 +239,12 @@ def _random_null(data, h) -> list[Finding]:
                                f"(needs at least {n_min})", vals))
             continue
         v = MET if fmt.finite(r.get("empirical_p")) and float(r["empirical_p"]) < a else NOT_MET
+        failed = r.get("n_failed")
         out.append(Finding(h.id, name, cd.role, v, est, fmt.p(r.get("empirical_p")),
-                           "empirical p = (1 + #random |z| >= observed |z|) / (n + 1)", vals))
+                           "empirical p = (1 + #random |z| >= observed |z|) / (n + 1) over the valid draws"
+                           + (f"; {fmt.count(failed)} draws excluded (model not fitted)" if fmt.finite(failed)
+                              and float(failed) > 0 else ""), vals,
+                           adjusted(data, cohort=name, source="random_null/summary.tsv", signature=data.primary)))
     return out
 
 
@@ -236,46 +294,122 @@ def _c_gain(data, h) -> list[Finding]:
             out.append(_not_run(h, name, cd.role))
             continue
         r = d[d["signature"] == data.primary] if "signature" in d else d.iloc[:0]
-        if not len(r) or "cgain_delta" not in r or not fmt.finite(r["cgain_delta"].iloc[0]):
+        col = "cgain_delta_corrected" if "cgain_delta_corrected" in d.columns else "cgain_delta"
+        if not len(r) or col not in r or not fmt.finite(r[col].iloc[0]):
             out.append(Finding(h.id, name, cd.role, NOT_TESTABLE,
                                detail="no C gain (no clinical covariates, or the model was skipped)"))
             continue
         r = r.iloc[0]
-        lo, hi = r.get("cgain_delta_ci_lower"), r.get("cgain_delta_ci_upper")
-        vals = {"cgain_delta": r["cgain_delta"], "cgain_delta_ci_lower": lo, "cgain_delta_ci_upper": hi}
-        est = (f"C {fmt.num(r.get('cgain_c_clinical'))} -> {fmt.num(r.get('cgain_c_full'))}, gain "
-               f"{fmt.ci(r['cgain_delta'], lo, hi, 3)}")
+        lo, hi = r.get(f"{col}_ci_lower"), r.get(f"{col}_ci_upper")
+        vals = {col: r[col], f"{col}_ci_lower": lo, f"{col}_ci_upper": hi}
+        corrected = col.endswith("corrected")
+        est = (f"C {fmt.num(r.get('cgain_c_clinical'))} -> {fmt.num(r.get('cgain_c_full'))} (apparent); "
+               f"{'optimism-corrected ' if corrected else ''}gain {fmt.ci(r[col], lo, hi, 3)}")
         if not (fmt.finite(lo) and fmt.finite(hi)):
             out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, est, "", "no bootstrap CI (n_bootstrap = 0)", vals))
             continue
         v = MET if float(lo) > 0 else NOT_MET
+        n_used = r.get("cgain_n_boot_used", r.get("cgain_n_boot"))
         out.append(Finding(h.id, name, cd.role, v, est, "CI",
-                           f"apparent (in-sample) Harrell C; percentile bootstrap CI "
-                           f"({fmt.count(r.get('cgain_n_boot'))} resamples)", vals))
+                           ("Harrell's bootstrap optimism correction, location-shifted percentile CI"
+                            if corrected else "apparent (in-sample) Harrell C, percentile bootstrap CI")
+                           + f" ({fmt.count(n_used)} resamples"
+                           + (f", {fmt.count(r.get('cgain_n_boot_failed'))} failed" if fmt.finite(
+                               r.get("cgain_n_boot_failed")) and float(r.get("cgain_n_boot_failed")) > 0 else "")
+                           + ")", vals))
     return out
 
 
-def _interaction(data, h) -> list[Finding]:
+def _contrasts(data) -> list[dict]:
+    return [c for c in ((data.config.get("predictive") or {}).get("contrasts") or []) if isinstance(c, dict)]
+
+
+def benefit_increases(con: dict) -> bool:
+    return con.get("direction", "benefit_increases") != "benefit_decreases"
+
+
+def _predictive(data, h) -> list[Finding]:
+    """One row per cohort and pre-declared contrast: the adjusted 1-df score x arm interaction
+    of the primary signature (survival/predictive.tsv, term ``interaction``)."""
     out = []
     a = alpha(data)
+    cons = _contrasts(data)
     for name, cd in data.cohorts.items():
-        it = cd.t("interaction")
-        if it is None:
+        pr = cd.t("predictive")
+        st = cd.t("predictive_contrasts")
+        if pr is None:
             out.append(_not_run(h, name, cd.role))
             continue
-        r = it[it["signature"] == data.primary] if "signature" in it else it.iloc[:0]
-        if not len(r):
-            reason = "no treatment column / reference arm" if not cd.params.get("treatment_column") else \
-                _skip_reason(cd, data.primary, "interaction")
-            out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, detail=reason))
+        for con in cons:
+            cname = con["name"]
+            scope = f"{name}: {con['test_arm']} vs {con['reference_arm']}"
+            r = pr[(pr["signature"] == data.primary) & (pr["contrast"] == cname) & (pr["term"] == "interaction")] \
+                if len(pr) else pr
+            if not len(r):
+                why = ""
+                if st is not None and len(st):
+                    s_ = st[st["contrast"] == cname]
+                    if len(s_) and s_["status"].iloc[0] != "analysed":
+                        why = str(s_["reason"].iloc[0])
+                out.append(Finding(h.id, scope, cd.role, NOT_TESTABLE,
+                                   detail=why or _skip_reason(cd, data.primary, f"interaction[{cname}]")))
+                continue
+            r = r.iloc[0]
+            p = r.get("lr_p")
+            inc = benefit_increases(con)
+            if not (fmt.finite(p) and fmt.finite(r.get("hr"))):
+                v, why = NOT_TESTABLE, "estimate or p not available"
+            elif float(p) < a and ((r["hr"] < 1) == inc):
+                v, why = MET, ""
+            elif float(p) < a:
+                v, why = NOT_MET, "significant in the opposite direction"
+            else:
+                v, why = NOT_MET, f"p >= {a:g}"
+            detail = (f"n = {fmt.count(r.get('n'))} ({fmt.count(r.get('n_test'))} {con['test_arm']}, "
+                      f"{fmt.count(r.get('n_reference'))} {con['reference_arm']}), deaths = "
+                      f"{fmt.count(r.get('events'))}; likelihood-ratio test (1 df), adjusted for the cohort's "
+                      f"covariates and strata" + (f"; {why}" if why else ""))
+            out.append(Finding(h.id, scope, cd.role, v,
+                               f"interaction HR per SD {fmt.ratio_ci(r['hr'], r['ci_lower'], r['ci_upper'])}",
+                               fmt.p(p), detail, {"hr": r["hr"], "ci_lower": r["ci_lower"],
+                                                  "ci_upper": r["ci_upper"], "lr_p": p},
+                               adjusted(data, cohort=name, source="survival/predictive.tsv",
+                                        signature=data.primary, term="interaction", contrast=cname)))
+    return out
+
+
+def _calibration(data, h) -> list[Finding]:
+    """Validation cohorts with a frozen model: calibration of the frozen univariable score model."""
+    out = []
+    for name, cd in data.cohorts.items():
+        if cd.role != "validation":
             continue
-        p = r["lr_p"].iloc[0]
-        arms = "; ".join(f"{x['arm']} {fmt.ratio_ci(x['hr'], x['ci_lower'], x['ci_upper'])}"
-                         for x in r.to_dict("records"))
-        v = NOT_TESTABLE if not fmt.finite(p) else (MET if float(p) < a else NOT_MET)
-        out.append(Finding(h.id, name, cd.role, v, f"HR per SD by arm: {arms}", fmt.p(p),
-                           f"likelihood-ratio test, {fmt.count(r['lr_df'].iloc[0])} df; reference arm "
-                           f"{r['reference_arm'].iloc[0]}", {"lr_p": p}))
+        cal = cd.t("calibration")
+        if cal is None:
+            out.append(Finding(h.id, name, cd.role, NOT_RUN, detail="no frozen model applied to this cohort "
+                                                                     "(no discovery cohort in the run?)"))
+            continue
+        r = cal[(cal["signature"] == data.primary) & (cal["model"] == "univariable")] if len(cal) else cal
+        if not len(r) or not fmt.finite(r["slope"].iloc[0]):
+            out.append(Finding(h.id, name, cd.role, NOT_TESTABLE, detail="calibration not estimated "
+                                                                          "(see validation/status.tsv)"))
+            continue
+        r = r.iloc[0]
+        slope_ok = fmt.finite(r.get("slope_lower")) and float(r["slope_lower"]) <= 1 <= float(r["slope_upper"])
+        oe_ok = fmt.finite(r.get("oe_lower")) and float(r["oe_lower"]) <= 1 <= float(r["oe_upper"])
+        v = MET if slope_ok and oe_ok else NOT_MET
+        why = [] if v == MET else ([] if slope_ok else ["slope CI excludes 1"]) + ([] if oe_ok else ["O/E CI excludes 1"])
+        est = (f"slope {fmt.ci(r['slope'], r['slope_lower'], r['slope_upper'])}; O/E "
+               f"{fmt.ci(r['oe'], r['oe_lower'], r['oe_upper'])}")
+        ibs = r.get("ibs")
+        detail = (f"n = {fmt.count(r.get('n'))}, deaths = {fmt.count(r.get('events'))}"
+                  + (f"; integrated Brier {fmt.num(ibs, 3)} vs {fmt.num(r.get('ibs_null'), 3)} (Kaplan-Meier null)"
+                     if fmt.finite(ibs) else "") + (f"; {', '.join(why)}" if why else ""))
+        out.append(Finding(h.id, name, cd.role, v, est, "CI", detail,
+                           {"slope": r["slope"], "slope_lower": r["slope_lower"], "slope_upper": r["slope_upper"],
+                            "oe": r["oe"]}))
+    if not out:
+        out.append(Finding(h.id, "all cohorts", "", NOT_RUN, detail="no validation cohort in this run"))
     return out
 
 
@@ -283,14 +417,19 @@ def _interaction(data, h) -> list[Finding]:
 HYPOTHESES: list[Hypothesis] = [
     Hypothesis("prognostic", "Primary: {primary} is prognostic for overall survival",
                "Is a higher {primary} score associated with overall survival in the pre-specified direction?",
-               "Univariable Cox model, HR per SD of the within-cohort z-scored score: met when p < {alpha} and "
-               "{direction} (with alpha 0.05 and the Wald p: the 95% CI excludes 1 on that side). Validation "
-               "cohorts decide; discovery cohorts are shown but are not a validation.",
+               "Univariable Cox model of the score: in a validation cohort with a frozen model, the score "
+               "standardised with the discovery cohort's mean and SD (HR per discovery SD, TRIPOD external "
+               "validation); elsewhere the within-cohort z-score. Met when p < {alpha} and {direction} (with "
+               "alpha 0.05 and the Wald p: the 95% CI excludes 1 on that side). Validation cohorts decide; the "
+               "discovery cohort, where the model is fitted, is shown but is not a validation. p unadjusted; "
+               "the family-wise adjusted p (primary family) is shown beside it.",
                _cox_rule("univariable", "HR per SD"), ("cox",), "cox", "PRIMARY"),
     Hypothesis("pooled", "Primary, pooled: {primary} across cohorts",
                "Is the pooled HR per SD in the pre-specified direction?",
-               "Random-effects meta-analysis of the per-cohort log HR per SD (method and test as configured): met "
-               "when p < {alpha} and {direction}.",
+               "Random-effects meta-analysis of the validation cohorts' log HR per SD (the frozen model's, "
+               "REML with the configured test, Hartung-Knapp-Sidik-Jonkman by default): met when p < {alpha} and "
+               "{direction}; not testable with fewer than 2 validation cohorts (the all-cohort pooling is a "
+               "sensitivity analysis).",
                _pooled, ("meta_analysis",), "meta", "PRIMARY", "pooled"),
     Hypothesis("independent", "{primary} is independent of the clinical covariates",
                "Does the association hold after adjustment for the configured covariates?",
@@ -313,11 +452,20 @@ HYPOTHESES: list[Hypothesis] = [
                "C of the Cox model clinical covariates + score minus C of the clinical model (apparent, in-sample): "
                "met when the lower bound of its bootstrap 95% CI is above 0.",
                _c_gain, ("discrimination",), "discrimination"),
-    Hypothesis("interaction", "{primary} x treatment interaction",
-               "Does the effect of the score differ between treatment arms (predictive value)?",
-               "Likelihood-ratio test of the score x treatment interaction in the Cox model: met when p < {alpha} "
-               "(two-sided; the direction per arm is read from the per-arm HRs).",
-               _interaction, ("interaction",), "interaction"),
+    Hypothesis("predictive", "{primary} predicts the benefit of the pre-declared regimen",
+               "Does the benefit of the test arm over the reference arm change with the score, as hypothesised?",
+               "Per pre-declared contrast (test arm vs reference arm, the two arms only): Cox model score + arm + "
+               "score x arm + the cohort's covariates and strata; the 1-df likelihood-ratio test of the interaction "
+               "(family as declared, default secondary): met when p < {alpha} and the interaction HR per SD is < 1 "
+               "(the test arm's relative benefit grows with the score; > 1 when the contrast declares "
+               "direction benefit_decreases).",
+               _predictive, ("predictive",), "predictive"),
+    Hypothesis("calibration", "The frozen {primary} model is calibrated in the validation cohorts",
+               "Does the model frozen in the discovery cohort predict the validation cohorts' survival?",
+               "Frozen univariable score model applied unchanged: met when the 95% CI of the calibration slope "
+               "(Cox regression on the frozen linear predictor) contains 1 and the 95% CI of observed / expected "
+               "deaths (calibration-in-the-large) contains 1. Descriptive check, not in a multiplicity family.",
+               _calibration, ("calibration",), "validation"),
 ]
 
 

@@ -33,8 +33,13 @@ class Input:
 
     ``path``: template relative to the run directory with ``{cohort}``, ``{signature}`` or
     ``{contrast}`` placeholders as the scope requires. ``when(row)``: cohort-scope condition
-    on the cohort sheet row (default: every cohort). ``ids``: the table holds sample ids
-    (registered for pseudonymisation)."""
+    on the cohort sheet row (default: every cohort). ``among``: the name of a cohort set
+    given to :func:`report_inputs` (``cohort_sets``, e.g. ``validated``: the cohorts the
+    frozen model is applied to); a cohort-scope input is requested only for its members, a
+    summary-scope input only when the set is not empty. ``subs``: the name of the
+    per-cohort list the signature / contrast scope expands over (default ``signatures`` /
+    ``contrasts``; e.g. ``gsea_contrasts``, ``predictive_contrasts``). ``ids``: the table
+    holds sample ids (registered for pseudonymisation)."""
     key: str
     path: str
     scope: str = "cohort"
@@ -42,6 +47,8 @@ class Input:
     when: Callable[[Mapping], bool] | None = None
     ids: bool = False
     description: str = ""
+    among: str | None = None
+    subs: str | None = None
 
     def __post_init__(self):
         if self.scope not in SCOPES:
@@ -57,6 +64,7 @@ INPUTS: list[Input] = [
     # per cohort: validated inputs, QC, scores
     Input("clinical", f"{C}/validated/clinical.tsv", ids=True, description="standardised clinical table"),
     Input("flow", f"{C}/validated/flow.tsv", description="patient flow"),
+    Input("endpoint", f"{C}/validated/endpoint.tsv", description="the endpoint as analysed: layout, unit, coding"),
     Input("flow_svg", f"{C}/describe/flow.svg", kind="svg", description="CONSORT-style flow diagram"),
     Input("input_checksums", f"{C}/validated/input_checksums.tsv"),
     Input("coverage", f"{C}/signature_coverage.tsv"),
@@ -78,13 +86,30 @@ INPUTS: list[Input] = [
     Input("maxstat", f"{C}/survival/maxstat_exploratory.tsv"),
     Input("power", f"{C}/survival/power.tsv"),
     Input("skipped", f"{C}/survival/skipped_models.tsv"),
-    Input("random_null_summary", f"{C}/survival/random_null_summary.tsv"),
-    Input("random_null_svg", f"{C}/survival/random_null.svg", kind="svg"),
+    Input("predictive", f"{C}/survival/predictive.tsv", description="pre-declared predictive contrasts"),
+    Input("predictive_contrasts", f"{C}/survival/predictive_contrasts.tsv"),
+    Input("treatment_effect", f"{C}/survival/treatment_effect.tsv"),
+    Input("response_by_arm", f"{C}/survival/response_by_arm.tsv"),
+    Input("treatment_effect_svg", f"{C}/survival/treatment_effect_{{contrast}}.svg", scope="contrast", kind="svg",
+          subs="predictive_contrasts"),
+    Input("km_by_arm_svg", f"{C}/survival/km_by_arm_{{contrast}}.svg", scope="contrast", kind="svg",
+          subs="predictive_contrasts"),
+    Input("random_null_summary", f"{C}/random_null/summary.tsv"),
+    Input("random_null_svg", f"{C}/random_null/null.svg", kind="svg"),
+    # per validation cohort: the frozen model applied unchanged (TRIPOD external validation)
+    Input("frozen_cox", f"{C}/validation/frozen_cox.tsv", among="validated"),
+    Input("calibration", f"{C}/validation/calibration.tsv", among="validated"),
+    Input("calibration_curve", f"{C}/validation/calibration_curve.tsv", among="validated"),
+    Input("frozen_status", f"{C}/validation/status.tsv", among="validated"),
+    Input("calibration_svg", f"{C}/validation/calibration.svg", kind="svg", among="validated"),
     # per cohort and signature / contrast
     Input("km_svg", f"{C}/survival/km_{{signature}}.svg", scope="signature", kind="svg"),
     Input("de", f"{C}/de/{{contrast}}.tsv", scope="contrast"),
     Input("de_summary", f"{C}/de/{{contrast}}_summary.tsv", scope="contrast"),
     Input("volcano_svg", f"{C}/de/{{contrast}}_volcano.svg", scope="contrast", kind="svg"),
+    Input("gsea", f"{C}/gsea/{{contrast}}.tsv", scope="contrast", subs="gsea_contrasts"),
+    Input("gsea_svg", f"{C}/gsea/{{contrast}}_top_mitochondrial.svg", scope="contrast", kind="svg",
+          subs="gsea_contrasts"),
     # across cohorts
     Input("hazard_ratios", "results/summary/hazard_ratios.tsv", scope="summary"),
     Input("meta_analysis", "results/summary/meta_analysis.tsv", scope="summary"),
@@ -93,6 +118,10 @@ INPUTS: list[Input] = [
     Input("forest_svg", "results/summary/forest.svg", scope="summary", kind="svg"),
     Input("interaction_svg", "results/summary/interaction.svg", scope="summary", kind="svg"),
     Input("table1", "results/summary/table1.tsv", scope="summary"),
+    Input("multiplicity", "results/summary/multiplicity.tsv", scope="summary"),
+    Input("frozen_model", "results/frozen/model_summary.tsv", scope="summary", among="frozen_model"),
+    Input("gsea_concordance", "results/summary/gsea_concordance.tsv", scope="summary", among="gsea"),
+    Input("gsea_heatmap_svg", "results/summary/gsea_nes_heatmap.svg", scope="summary", kind="svg", among="gsea"),
 ]
 
 
@@ -123,7 +152,9 @@ def parse_name(n: str) -> tuple[str, str | None, str | None]:
 def report_inputs(cohorts: Mapping[str, Mapping], *, signatures_of: Mapping[str, Sequence[str]],
                   contrasts_of: Mapping[str, Sequence[str]], signature_files: Mapping[str, str] = (),
                   provenance: Iterable[tuple[str, str]] = (), reporting: str | None = None,
-                  truth: str | None = None, inputs: Sequence[Input] | None = None) -> dict[str, str]:
+                  truth: str | None = None, inputs: Sequence[Input] | None = None,
+                  cohort_sets: Mapping[str, Sequence[str]] | None = None,
+                  subs_of: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> dict[str, str]:
     """The named inputs of the report rule.
 
     ``cohorts``: cohort id -> cohort sheet row (sheet order); ``signatures_of``: the
@@ -132,24 +163,29 @@ def report_inputs(cohorts: Mapping[str, Mapping], *, signatures_of: Mapping[str,
     -> definition file (GMT or weights; shown in the appendix and checksummed);
     ``provenance``: (role, path) of every other file a result depends on (checksummed);
     ``reporting``: config/reporting.yaml when it exists; ``truth``: the planted-truth file
-    of the SYNTHETIC demo (configured, never guessed).
+    of the SYNTHETIC demo (configured, never guessed); ``cohort_sets``: named cohort sets for
+    :attr:`Input.among` (an unknown name is an empty set); ``subs_of``: named per-cohort lists
+    for :attr:`Input.subs` (``signatures`` and ``contrasts`` default to the two arguments).
     """
+    sets = {k: list(v) for k, v in dict(cohort_sets or {}).items()}
+    lists = {"signatures": signatures_of, "contrasts": contrasts_of, **dict(subs_of or {})}
     out: dict[str, str] = {}
     for inp in (INPUTS if inputs is None else inputs):
         if inp.scope == "summary":
-            out[name(inp.key)] = inp.path
+            if inp.among is None or sets.get(inp.among):
+                out[name(inp.key)] = inp.path
             continue
         for cohort, row in cohorts.items():
             if inp.when is not None and not inp.when(row):
                 continue
+            if inp.among is not None and cohort not in sets.get(inp.among, ()):
+                continue
             if inp.scope == "cohort":
                 out[name(inp.key, cohort)] = inp.path.format(cohort=cohort)
-            elif inp.scope == "signature":
-                for s in signatures_of.get(cohort, ()):
-                    out[name(inp.key, cohort, s)] = inp.path.format(cohort=cohort, signature=s)
-            elif inp.scope == "contrast":
-                for c in contrasts_of.get(cohort, ()):
-                    out[name(inp.key, cohort, c)] = inp.path.format(cohort=cohort, contrast=c)
+                continue
+            default = "signatures" if inp.scope == "signature" else "contrasts"
+            for sub in (lists.get(inp.subs or default) or {}).get(cohort, ()):
+                out[name(inp.key, cohort, sub)] = inp.path.format(cohort=cohort, **{inp.scope: sub})
     for sig, path in dict(signature_files).items():
         out[name("signature", sig)] = str(path)
     seen = set()

@@ -245,7 +245,8 @@ def load_report(files: Mapping[str, Any], *, config: Mapping, cohorts: Mapping[s
         truth = json.loads(txt) if txt is not None else None
     sheet_df = None
     if cohort_sheet is not None and wpath(cohort_sheet).is_file():
-        sheet_df = pd.read_csv(wpath(cohort_sheet), sep="\t", dtype=str, keep_default_na=False)
+        from ..config import read_cohort_sheet_table  # comment lines (#) skipped
+        sheet_df = read_cohort_sheet_table(wpath(cohort_sheet))
 
     # signature definitions (appendix): configured + derived, in configuration order
     signatures = {}
@@ -263,7 +264,7 @@ def load_report(files: Mapping[str, Any], *, config: Mapping, cohorts: Mapping[s
             signatures[nm] = d
 
     # provenance: every file a result depends on, then the result tables the report read
-    ck_items = [(_role_of_input(c, s), wpath(p)) for c, s, p in _cohort_inputs(cohorts)]
+    ck_items = [(role, wpath(p)) for role, p in _cohort_inputs(cdata)]
     ck_items += [(f"signature [{nm}]", wpath(p)) for nm, p in sig_files.items()]
     ck_items += [(r, wpath(p)) for r, p in prov_files]
     ck_items += [("config file", wpath(p)) for p in config_files]
@@ -274,6 +275,7 @@ def load_report(files: Mapping[str, Any], *, config: Mapping, cohorts: Mapping[s
     if truth_path is not None:
         ck_items.append(("planted truth (SYNTHETIC demo)", wpath(truth_path)))
     checks = prov.file_checksums([(r, str(p)) for r, p in ck_items])
+    now_sha = {os.path.normpath(str(p)): h for p, h in zip(checks["path"], checks["sha256"])}
     checks["path"] = [_display_path(p, workdir) for p in checks["path"]]
     result_files = []
     for n, path in files.items():
@@ -300,37 +302,39 @@ def load_report(files: Mapping[str, Any], *, config: Mapping, cohorts: Mapping[s
                     "git": prov.git_state(basedir) if basedir else
                     {"commit": None, "dirty": None, "branch": None, "status": "workflow basedir not given"},
                     "run": run})
-    data.provenance["checksum_mismatch"] = checksum_mismatches(data)
+    data.provenance["checksum_mismatch"] = checksum_mismatches(data, now_sha, workdir)
     return data
 
 
-def _cohort_inputs(cohorts: Mapping[str, Mapping]) -> Iterable[tuple[str, str, str]]:
-    for c, row in cohorts.items():
-        for k in ("counts", "clinical", "sample_sheet"):
-            if row.get(k):
-                yield c, k, row[k]
-
-
-def _role_of_input(cohort: str, kind: str) -> str:
-    return f"{kind} [{cohort}]"
-
-
-def checksum_mismatches(data: ReportData) -> list[str]:
-    """Input files whose sha256 now differs from the one recorded when the cohort was validated."""
+def _cohort_inputs(cdata: Mapping[str, CohortData]) -> list[tuple[str, str]]:
+    """(role, file) of every file each cohort's validation read: the rows of its
+    ``validated/input_checksums.tsv`` (one per file: each GDC STAR file, the annotation...),
+    or, for a cohort without that table, its sheet's counts / clinical / sample sheet files."""
     out = []
-    ck = data.provenance.get("checksums")
-    if ck is None or ck.empty:
-        return out
-    now = {r["role"]: r["sha256"] for r in ck.to_dict("records")}
+    for name, cd in cdata.items():
+        rec = cd.t("input_checksums")
+        if rec is not None and len(rec) and {"role", "file"} <= set(rec.columns):
+            out += [(f"{r['role']} [{name}]", str(r["file"])) for r in rec.to_dict("records")]
+            continue
+        for k in ("counts", "clinical", "sample_sheet"):
+            p = cd.params.get(k)
+            if p and Path(p).is_file():
+                out.append((f"{k} [{name}]", str(p)))
+    return out
+
+
+def checksum_mismatches(data: ReportData, now_sha: Mapping[str, str], workdir: str | os.PathLike) -> list[str]:
+    """Input files whose sha256 now (``now_sha``: absolute path -> sha256 computed by the
+    report) differs from the one recorded when the cohort was validated."""
+    out = []
     for name, cd in data.cohorts.items():
         rec = cd.t("input_checksums")
         if rec is None or rec.empty:
             continue
         for r in rec.to_dict("records"):
-            cur = now.get(_role_of_input(name, str(r.get("role"))))
+            p = Path(str(r.get("file")))
+            cur = now_sha.get(os.path.normpath(str(p if p.is_absolute() else Path(workdir) / p)))
             if cur and cur != r.get("sha256"):
                 out.append(f"{name}: {r.get('role')} file {r.get('file')} changed since validation "
                            f"(validated sha256 {str(r.get('sha256'))[:12]}..., now {cur[:12]}...)")
     return out
-
-

@@ -27,6 +27,7 @@ from ..colors import ARM_COLORS, GROUP_COLORS
 from . import checklists as CL  # noqa: N812
 from . import findings as F  # noqa: N812
 from .load import CohortData, ReportData, random_sets_cfg
+from ..multiplicity import FAMILY_RULES
 from .view import C, Pseudonymiser, figure, kv, table
 
 SCORE_TERM = "score_per_sd"
@@ -66,13 +67,34 @@ def role_badge(cd: CohortData) -> str:
     return cd.role.upper()
 
 
-def analysis_label(ctx: Ctx, cd: CohortData, signature: str, model: str = "univariable") -> str:
-    """The pre-declared primary analysis (univariable model of the primary signature) ->
-    VALIDATION in validation cohorts, DISCOVERY in discovery cohorts; everything else
-    (other signatures, other models of the primary) -> SECONDARY."""
-    if signature != ctx.primary or model != "univariable":
-        return "SECONDARY"
-    return "DISCOVERY" if cd.role == "discovery" else "VALIDATION"
+def analysis_label(ctx: Ctx, cd: CohortData, signature: str, model: str = "univariable",
+                   analysis: str | None = None) -> str:
+    """The badge of a result row: its own ``analysis`` label when the table carries one
+    (primary / secondary / exploratory / sensitivity, set where the row was computed), with
+    the primary test shown as VALIDATION (DISCOVERY in the discovery cohort, where the model
+    is fitted); without a label, the rule of the plan (the primary signature's univariable
+    model is the primary analysis, everything else SECONDARY)."""
+    a = str(analysis).split()[0].lower() if analysis is not None and str(analysis) not in ("", "nan") else None
+    if a is None:
+        a = "primary" if (signature == ctx.primary and model == "univariable") else "secondary"
+    if a == "primary":
+        return "DISCOVERY" if cd.role == "discovery" else "VALIDATION"
+    if cd.role == "discovery" and signature == ctx.primary and model == "univariable":
+        return "DISCOVERY"
+    return a.upper()
+
+
+def with_adjusted(ctx: Ctx, df: pd.DataFrame | None, *, source: str, cohort: str | None = None) -> pd.DataFrame | None:
+    """``df`` (one result table in file order) with ``family`` and ``p_adj`` of its test rows
+    from summary/multiplicity.tsv (rows that are not tests of the plan: NA)."""
+    from ..multiplicity import annotate
+    mt = ctx.data.summary.get("multiplicity")
+    if df is None or mt is None:
+        return df
+    return annotate(df, mt, source=source, cohort=cohort)
+
+
+ADJ_COLS = [C("p_adj", "p adj. (family)", fmt.p), C("family", "Family")]
 
 
 def sig_order(ctx: Ctx, sigs) -> list[str]:
@@ -174,7 +196,9 @@ def c_plan(ctx: Ctx) -> dict:
             "hypotheses": graded_text(st.get("hypotheses"), "1"), "hypotheses_list": st.get("hypotheses") or [],
             "primary": ctx.primary, "cut_txt": cut_txt, "comparators": comps, "rules": hyps,
             "meta_method": (cfg.get("meta", {}) or {}).get("method", "REML"),
-            "meta_test": (cfg.get("meta", {}) or {}).get("test", "z"),
+            "meta_test": (cfg.get("meta", {}) or {}).get("test", "knha"),
+            "families": [{"name": f, "rule": r} for f, r in FAMILY_RULES.items()],
+            "mult_method": (cfg.get("multiplicity") or {}).get("method", "BH"),
             "direction": F.direction_text(ctx.data), "alpha": f"{F.alpha(ctx.data):g}"}
 
 
@@ -224,11 +248,16 @@ def c_endpoints(ctx: Ctx) -> dict:
     rows = []
     for cd in cohorts(ctx):
         p = cd.params
+        ep = cd.t("endpoint")  # the endpoint as analysed, with the coding actually applied
+        ep = ep.iloc[0].to_dict() if ep is not None and len(ep) else {}
         rows.append({
-            "cohort": cd.name, "time": f"{p.get('time_column', 'NA')} ({p.get('time_unit', 'months')})",
-            "conversion": _TIME_FACTORS.get(p.get("time_unit", "months"), p.get("time_unit")),
-            "event": f"{p.get('event_column', 'NA')}: " + (p.get("event_coding") or
-                                                           "0/1 (1 = death; dead/alive recognised)"),
+            "cohort": cd.name,
+            "time": (f"{ep['time_source']} ({ep['time_unit']}; layout {ep['layout']})" if ep else
+                     f"{p.get('time_column', 'NA')} ({p.get('time_unit', 'months')})"),
+            "conversion": ep.get("conversion") or _TIME_FACTORS.get(p.get("time_unit", "months"), p.get("time_unit")),
+            "event": (f"{ep['event_source']}: {ep['event_coding']}" if ep else
+                      f"{p.get('event_column', 'NA')}: {p.get('event_coding') or 'coding not recorded'}"),
+            "follow_up": ep.get("median_follow_up_months", np.nan),
             "covariates": p.get("covariates", "") or "none", "reference": p.get("reference_levels", "") or "none",
             "strata": p.get("strata", "") or "none",
             "treatment": (f"{p.get('treatment_column')} (reference arm: {p.get('reference_arm', 'NA')})"
@@ -236,7 +265,9 @@ def c_endpoints(ctx: Ctx) -> dict:
             "response": (f"{p.get('response_column')}: {p.get('response_coding', '')}"
                          if p.get("response_column") else "none")})
     t = table(pd.DataFrame(rows), [C("cohort", "Cohort"), C("time", "Time column (unit)"),
-                                   C("conversion", "Conversion to months"), C("event", "Event column: coding"),
+                                   C("conversion", "Conversion to months"),
+                                   C("event", "Event column: coding applied (n per value)"),
+                                   C("follow_up", "Median follow-up (months, reverse KM)", M1),
                                    C("covariates", "Covariates (multivariable Cox)"), C("reference", "Reference levels"),
                                    C("strata", "Strata"), C("treatment", "Treatment (interaction)"),
                                    C("response", "Response coding")], max_rows=500)
@@ -380,10 +411,10 @@ def c_km(ctx: Ctx) -> dict:
     return {"blocks": blocks, "swatches": swatches}
 
 
-def _cox_cols(with_bh=True):
+def _cox_cols(with_adj=True):
     cols = [C("signature", "Signature"), C("model", "Model"), C("term", "Term"), *HR_COLS]
-    if with_bh:
-        cols.append(C("p_bh", "p (BH)", fmt.p))
+    if with_adj:
+        cols += ADJ_COLS
     return cols + [C("n", "n", fmt.count), C("events", "Deaths", fmt.count), C("label", "Label", badge=True)]
 
 
@@ -394,7 +425,10 @@ def c_cox(ctx: Ctx) -> dict:
         if cox is None:
             blocks.append({"cd": cd, "missing": cd.link("cox")})
             continue
-        cox = cox.assign(label=[analysis_label(ctx, cd, s, m) for s, m in zip(cox["signature"], cox["model"])])
+        cox = with_adjusted(ctx, cox, source="survival/cox.tsv", cohort=cd.name)
+        ana = cox["analysis"] if "analysis" in cox.columns else pd.Series(None, index=cox.index)
+        cox = cox.assign(label=[analysis_label(ctx, cd, s, m, a) for s, m, a in
+                                zip(cox["signature"], cox["model"], ana)])
         uni = by_sig(ctx, cox[cox["model"].isin(["univariable", "group"])])
         mv = cox[cox["model"] == "multivariable"]
         pm = mv[mv["signature"] == ctx.primary]
@@ -403,14 +437,16 @@ def c_cox(ctx: Ctx) -> dict:
         rc = (lambda r: "primary" if r.get("analysis") == "primary" else "")
         blocks.append({
             "cd": cd, "uni": table(uni, _cox_cols(), link=cd.link("cox"), row_class=rc, max_rows=60),
-            "mv": table(pm, _cox_cols(False), link=cd.link("cox"), max_rows=80) if len(pm) else None,
+            "mv": table(pm, _cox_cols(), link=cd.link("cox"), max_rows=80) if len(pm) else None,
+            "estimation": str(cox["estimation"].iloc[0]) if "estimation" in cox.columns and len(cox) else "",
             "mv_rest": table(rest, _cox_cols(False), link=cd.link("cox"), max_rows=300) if len(rest) else None,
             "covariates": cd.params.get("covariates", ""), "strata": cd.params.get("strata", ""),
             "reference_levels": cd.params.get("reference_levels", ""),
             "dropped": fmt.count(dropped) if fmt.finite(dropped) else None})
     hr = by_sig(ctx, ctx.data.summary.get("hazard_ratios"))
     return {"blocks": blocks, "primary": ctx.primary,
-            "all": table(hr, [C("cohort", "Cohort"), C("signature", "Signature"), C("model", "Model"), *HR_COLS,
+            "all": table(hr, [C("cohort", "Cohort"), C("role", "Role"), C("signature", "Signature"), C("model", "Model"),
+                              C("estimate_from", "Estimate from"), *HR_COLS,
                               C("n", "n", fmt.count), C("events", "Deaths", fmt.count)],
                          link=ctx.data.links.get("hazard_ratios"), max_rows=60)}
 
@@ -444,13 +480,22 @@ def c_discrimination(ctx: Ctx) -> dict:
                 if base in d.columns:
                     cols += [C(base, lab, fmt.num), C(f"{base}_lower", "95% CI lower", fmt.num),
                              C(f"{base}_upper", "95% CI upper", fmt.num)]
-            cols += [C(c, c.replace("auc_", "AUC ").replace("m", " months"), fmt.num) for c in d.columns
-                     if c.startswith("auc_")]
-            cg = {"cgain_c_clinical": "C clinical", "cgain_c_full": "C clinical + score", "cgain_delta": "C gain",
-                  "cgain_delta_ci_lower": "C gain 95% CI lower", "cgain_delta_ci_upper": "C gain 95% CI upper",
-                  "cgain_n_boot": "Bootstrap resamples"}
-            cols += [C(c, cg.get(c, c.replace("cgain_", "C gain: ").replace("_", " ")),
-                       fmt.count if c.endswith("n_boot") else fmt.num) for c in d.columns if c.startswith("cgain_")]
+            if "uno_tau_months" in d.columns:
+                cols.append(C("uno_tau_months", "Uno tau (months)", fmt.num))
+            for c in d.columns:
+                if c.startswith("auc_") and c.endswith("m"):
+                    h = c[4:-1]
+                    cols += [C(c, f"AUC {h} months", fmt.num), C(f"{c}_lower", "95% CI lower", fmt.num),
+                             C(f"{c}_upper", "95% CI upper", fmt.num), C(f"{c}_cases", "Cases", fmt.count)]
+            cg = [("cgain_c_clinical", "C clinical (apparent)", fmt.num), ("cgain_c_full", "C clinical + score", fmt.num),
+                  ("cgain_delta", "C gain (apparent)", fmt.num), ("cgain_optimism", "Optimism", fmt.num),
+                  ("cgain_delta_corrected", "C gain (optimism-corrected)", fmt.num),
+                  ("cgain_delta_corrected_ci_lower", "95% CI lower", fmt.num),
+                  ("cgain_delta_corrected_ci_upper", "95% CI upper", fmt.num),
+                  ("cgain_n_boot_used", "Resamples used", fmt.count),
+                  ("cgain_n_boot_failed", "Resamples failed", fmt.count), ("cgain_strata", "Strata", None)]
+            cols += [C(k, lab, f) if f else C(k, lab) for k, lab, f in cg if k in d.columns]
+            cols += [C(c, c.replace("_", " "), fmt.count) for c in ("n_boot", "n_boot_failed") if c in d.columns]
         r = by_sig(ctx, cd.t("response"))
         blocks.append({"cd": cd, "disc": table(d, cols, link=cd.link("discrimination"), row_class=pr),
                        "resp": table(r, [C("signature", "Signature"), C("n", "n", fmt.count),
@@ -473,7 +518,7 @@ def c_interaction(ctx: Ctx) -> dict:
             r = prim.iloc[0]
             lr = {"chisq": fmt.num(r.get("lr_chisq")), "df": fmt.count(r.get("lr_df")),
                   "p": fmt.p_text(r.get("lr_p")), "reference_arm": r.get("reference_arm"),
-                  "label": analysis_label(ctx, cd, ctx.primary, "interaction")}
+                  "label": "SECONDARY"}
         blocks.append({"cd": cd, "has": it is not None and not it.empty, "lr": lr,
                        "table": table(it, [C("signature", "Signature"), C("arm", "Arm"), *HR_COLS,
                                            C("n", "n", fmt.count), C("events", "Deaths", fmt.count),
@@ -493,22 +538,27 @@ def c_null(ctx: Ctx) -> dict:
         cox = cd.t("cox")
         comp = None
         if cox is not None and not cox.empty:
+            cox = with_adjusted(ctx, cox, source="survival/cox.tsv", cohort=cd.name)
             comp = by_sig(ctx, cox[(cox["model"] == "univariable") & (cox["term"] == SCORE_TERM)
                                    & cox["signature"].isin(comps)])
-            comp = comp.assign(label=[analysis_label(ctx, cd, s) for s in comp["signature"]])
+            ana = comp["analysis"] if "analysis" in comp.columns else pd.Series(None, index=comp.index)
+            comp = comp.assign(label=[analysis_label(ctx, cd, s, "univariable", a)
+                                      for s, a in zip(comp["signature"], ana)])
         blocks.append({
             "cd": cd,
-            "null": table(ns, [C("signature", "Signature"), C("kind", "Kind"), C("size", "Genes", fmt.count),
-                               C("n_random", "Random sets", fmt.count), C("observed_hr", "Observed HR per SD", fmt.ratio),
-                               C("observed_z", "Observed Wald z", fmt.num),
-                               C("percentile_abs_z", "Percentile of |z| among random", num1),
-                               C("empirical_p", "Empirical p", fmt.p),
-                               C("null_median_abs_z", "Median |z| of random sets", fmt.num)],
+            "null": table(with_adjusted(ctx, ns, source="random_null/summary.tsv", cohort=cd.name),
+                          [C("signature", "Signature"), C("kind", "Kind"), C("size", "Genes", fmt.count),
+                           C("n_random", "Random draws", fmt.count), C("n_valid", "Valid", fmt.count),
+                           C("n_failed", "Excluded (not fitted)", fmt.count),
+                           C("observed_hr", "Observed HR per SD", fmt.ratio), C("observed_z", "Observed Wald z", fmt.num),
+                           C("percentile_abs_z", "Percentile of |z| among valid draws", num1),
+                           C("empirical_p", "Empirical p", fmt.p), *ADJ_COLS,
+                           C("null_median_abs_z", "Median |z| of random sets", fmt.num), C("note", "Note")],
                           link=cd.link("random_null_summary"), row_class=primary_rows(ctx)),
             "fig": figure(cd.fig("random_null_svg"), f"{cd.name}-null", f"{cd.name}: random gene-set null",
                           link=cd.link("random_null_svg")),
             "comp": table(comp, [C("signature", "Signature / comparator"), C("kind", "Kind"), *HR_COLS,
-                                 C("z", "Wald z", fmt.num), C("p_bh", "p (BH)", fmt.p),
+                                 C("z", "Wald z", fmt.num), *ADJ_COLS,
                                  C("concordance", "Concordance", fmt.num), C("label", "Label", badge=True)],
                           link=cd.link("cox"), row_class=primary_rows(ctx)) if comp is not None else None})
     return {"blocks": blocks, "n_random": random_sets_cfg(ctx.data.config).get("n_random_sets")}
@@ -569,14 +619,18 @@ def c_meta(ctx: Ctx) -> dict:
     key = None
     if ma is not None and not ma.empty:
         prim = ma[(ma["signature"] == ctx.primary) & (ma["model"] == "univariable")]
+        if "analysis" in ma.columns:
+            prim = prim[prim["analysis"] == "primary"]
         if len(prim):
             r = prim.iloc[0]
             k = int(r["k"]) if fmt.finite(r.get("k")) else 0
-            key = {"ci": fmt.ratio_ci(r["hr"], r["ci_lower"], r["ci_upper"]), "p": fmt.p_text(r["p"]),
-                   "k": fmt.count(k), "cohorts": str(r.get("cohorts", "")).replace(",", ", "),
+            key = {"ci": fmt.ratio_ci(r["hr"], r["ci_lower"], r["ci_upper"]) if fmt.finite(r.get("hr")) else "NA",
+                   "p": fmt.p_text(r["p"]), "k": fmt.count(k), "cohorts": str(r.get("cohorts", "")).replace(",", ", "),
                    "I2": fmt.pct(r.get("I2")), "tau2": fmt.sig(r.get("tau2")), "Qp": fmt.p_text(r.get("QEp"), "Q p"),
                    "pi": (f"{fmt.ratio(r.get('pi_lower'))}-{fmt.ratio(r.get('pi_upper'))}" if k >= 3 else None),
-                   "method": r.get("method"), "test": r.get("test"), "few": k < 3}
+                   "method": r.get("method"), "test": r.get("test"), "few": k < 3, "pool": r.get("pool", ""),
+                   "note": str(r.get("note") or ""), "p_adj": fmt.p(r.get("p_adj")) if "p_adj" in r else "",
+                   "family": r.get("family", "")}
     loo = ctx.data.summary.get("leave_one_out")
     if loo is not None and not loo.empty:
         loo = loo.assign(hr=np.exp(loo["estimate"]), ci_lower=np.exp(loo["ci_lb"]), ci_upper=np.exp(loo["ci_ub"]))
@@ -587,17 +641,198 @@ def c_meta(ctx: Ctx) -> dict:
             "forest": table(forest, [C("cohort", "Cohort"), C("n", "n", fmt.count), C("events", "Deaths", fmt.count),
                                      *HR_COLS, C("weight", "Weight (%)", num1)], link=ctx.data.links.get("forest"),
                             max_rows=200),
-            "table": table(ma, [C("signature", "Signature"), C("model", "Model"), C("k", "Cohorts", fmt.count),
-                                *HR_COLS, C("I2", "I2 (%)", num1), C("tau2", "tau2", fmt.sig),
-                                C("QEp", "Q p", fmt.p), C("pi_lower", "PI lower", fmt.ratio),
-                                C("pi_upper", "PI upper", fmt.ratio), C("method", "Method"),
-                                C("analysis", "Analysis")], link=ctx.data.links.get("meta_analysis"),
+            "table": table(ma, [C("signature", "Signature"), C("model", "Model"), C("pool", "Pool"),
+                                C("k", "Cohorts", fmt.count), *HR_COLS, *ADJ_COLS, C("I2", "I2 (%)", num1),
+                                C("tau2", "tau2", fmt.sig), C("QEp", "Q p", fmt.p), C("pi_lower", "PI lower", fmt.ratio),
+                                C("pi_upper", "PI upper", fmt.ratio), C("method", "Method"), C("test", "Test"),
+                                C("analysis", "Analysis"), C("note", "Note")],
+                           link=ctx.data.links.get("meta_analysis"),
                            row_class=lambda r: "primary" if r.get("analysis") == "primary" else "", max_rows=60),
-            "loo": table(loo, [C("signature", "Signature"), C("model", "Model"), C("left_out", "Left out"),
+            "loo": table(loo, [C("signature", "Signature"), C("model", "Model"), C("pool", "Pool"),
+                               C("left_out", "Left out"),
                                C("hr", "Pooled HR", fmt.ratio), C("ci_lower", "95% CI lower", fmt.ratio),
                                C("ci_upper", "95% CI upper", fmt.ratio), C("pval", "p", fmt.p),
                                C("I2", "I2 (%)", num1), C("tau2", "tau2", fmt.sig)],
                          link=ctx.data.links.get("leave_one_out")) if loo is not None and not loo.empty else None}
+
+
+# --------------------------------------------------------------------------- frozen-model validation
+def c_validation(ctx: Ctx) -> dict | None:
+    """TRIPOD external validation: the frozen model (discovery cohort) applied unchanged in
+    every validation cohort: HR of the frozen score and groups, calibration, Brier scores."""
+    fm = by_sig(ctx, ctx.data.summary.get("frozen_model"))
+    blocks = []
+    for cd in cohorts(ctx):
+        if cd.t("frozen_cox") is None and cd.t("frozen_status") is None:
+            continue
+        fc = with_adjusted(ctx, cd.t("frozen_cox"), source="validation/frozen_cox.tsv", cohort=cd.name)
+        if fc is not None and len(fc):
+            fc = by_sig(ctx, fc.assign(label=[analysis_label(ctx, cd, s_, "univariable" if m == "frozen_score" else m, a)
+                                              for s_, m, a in zip(fc["signature"], fc["model"], fc["analysis"])]))
+        cal = by_sig(ctx, cd.t("calibration"))
+        hz = sorted({c[len("brier_"):-1] for c in (cal.columns if cal is not None else []) if c.startswith("brier_")
+                     and not c.startswith("brier_null_") and c.endswith("m")}, key=float)
+        cal_cols = [C("signature", "Signature"), C("model", "Frozen model"), C("n", "n", fmt.count),
+                    C("events", "Deaths", fmt.count), C("n_not_predicted", "Not predicted", fmt.count),
+                    C("slope", "Calibration slope", fmt.num), C("slope_lower", "95% CI lower", fmt.num),
+                    C("slope_upper", "95% CI upper", fmt.num), C("oe", "Observed / expected", fmt.num),
+                    C("oe_lower", "95% CI lower", fmt.num), C("oe_upper", "95% CI upper", fmt.num)]
+        for h in hz:
+            cal_cols += [C(f"brier_{h}m", f"Brier {h} m", lambda x: fmt.num(x, 3)),
+                         C(f"brier_null_{h}m", f"Brier {h} m (KM null)", lambda x: fmt.num(x, 3))]
+        cal_cols += [C("ibs", "Integrated Brier", lambda x: fmt.num(x, 3)),
+                     C("ibs_null", "Integrated Brier (KM null)", lambda x: fmt.num(x, 3)),
+                     C("ibs_tau", "IBS up to (months)", fmt.num)]
+        st = cd.t("frozen_status")
+        blocks.append({
+            "cd": cd,
+            "frozen": table(fc, [C("signature", "Signature"), C("model", "Model"), C("term", "Term"), *HR_COLS,
+                                 *ADJ_COLS, C("n", "n", fmt.count), C("events", "Deaths", fmt.count),
+                                 C("scale", "Scale"), C("label", "Label", badge=True)],
+                            link=cd.link("frozen_cox"), row_class=primary_rows(ctx), max_rows=60),
+            "calibration": table(cal, cal_cols, link=cd.link("calibration"), row_class=primary_rows(ctx),
+                                 max_rows=60),
+            "curve": table(cd.t("calibration_curve"), [
+                C("signature", "Signature"), C("model", "Model"), C("horizon", "Horizon (months)", fmt.num),
+                C("grouping", "Grouping"), C("group", "Group"), C("n", "n", fmt.count),
+                C("events", "Deaths by horizon", fmt.count), C("predicted", "Predicted survival", fmt.num),
+                C("observed", "Observed (KM)", fmt.num), C("observed_lower", "95% CI lower", fmt.num),
+                C("observed_upper", "95% CI upper", fmt.num)], link=cd.link("calibration_curve"), max_rows=40),
+            "fig": figure(cd.fig("calibration_svg"), f"{cd.name}-calibration",
+                          f"{cd.name}: {ctx.primary}, frozen model, predicted vs observed survival",
+                          link=cd.link("calibration_svg"), wide=True),
+            "status": table(st, [C("signature", "Signature"), C("model", "Model"), C("status", "Status"),
+                                 C("n", "n", fmt.count), C("n_predicted", "Predicted", fmt.count),
+                                 C("n_not_predicted", "Not predicted", fmt.count),
+                                 C("n_beyond_discovery_followup", "Beyond discovery follow-up", fmt.count),
+                                 C("note", "Note")], link=cd.link("frozen_status"), max_rows=60)})
+    if not blocks and fm is None:
+        return None
+    disc = (ctx.data.config.get("validation") or {}).get("discovery_cohort") or next(
+        (cd.name for cd in cohorts(ctx) if cd.role == "discovery"), None)
+    return {"blocks": blocks, "primary": ctx.primary, "discovery": disc,
+            "model": table(fm, [C("signature", "Signature"), C("kind", "Kind"), C("scale", "Scale"),
+                                C("mean", "Mean", fmt.sig), C("sd", "SD", fmt.sig), C("cut", "Cut", fmt.sig),
+                                C("model", "Model"), C("status", "Status"), C("term", "Term"),
+                                C("coef", "Coefficient", fmt.sig), C("se", "SE", fmt.sig), *HR_COLS[:3],
+                                C("n", "n", fmt.count), C("events", "Deaths", fmt.count), C("strata", "Strata"),
+                                C("reason", "Reason")],
+                           link=ctx.data.links.get("frozen_model"), max_rows=80) if fm is not None else None}
+
+
+# --------------------------------------------------------------------------- predictive contrasts
+def c_predictive(ctx: Ctx) -> dict | None:
+    cons = [c for c in ((ctx.data.config.get("predictive") or {}).get("contrasts") or []) if isinstance(c, dict)]
+    blocks = []
+    for cd in cohorts(ctx):
+        pr = cd.t("predictive")
+        if pr is None:
+            continue
+        pr = with_adjusted(ctx, pr, source="survival/predictive.tsv", cohort=cd.name)
+        rb = with_adjusted(ctx, cd.t("response_by_arm"), source="survival/response_by_arm.tsv", cohort=cd.name)
+        items = []
+        for con in cons:
+            name = con["name"]
+            sub = by_sig(ctx, pr[pr["contrast"] == name]) if len(pr) else pr
+            rsub = by_sig(ctx, rb[rb["contrast"] == name]) if rb is not None and len(rb) else rb
+            items.append({
+                "con": con,
+                "table": table(sub, [C("signature", "Signature"), C("term", "Term"), C("arm", "Arm"), *HR_COLS[:3],
+                                     C("lr_p", "LR p (1 df)", fmt.p), C("p", "Wald p", fmt.p), *ADJ_COLS,
+                                     C("n", "n", fmt.count), C("events", "Deaths", fmt.count),
+                                     C("analysis", "Analysis", badge=False)],
+                               link=cd.link("predictive"), row_class=primary_rows(ctx), max_rows=60),
+                "response": table(rsub, [C("signature", "Signature"), C("term", "Term"), C("arm", "Arm"),
+                                         C("odds_ratio", "OR per SD", fmt.ratio), C("or_ci_lower", "95% CI lower", fmt.ratio),
+                                         C("or_ci_upper", "95% CI upper", fmt.ratio), C("lr_p", "LR p", fmt.p),
+                                         C("p", "Wald p", fmt.p), *ADJ_COLS, C("n", "n", fmt.count),
+                                         C("n_responders", "CR/CRi", fmt.count)],
+                                  link=cd.link("response_by_arm"), row_class=primary_rows(ctx), max_rows=40)
+                if rsub is not None else None,
+                "te": figure(cd.fig("treatment_effect_svg", name), f"{cd.name}-te-{name}",
+                             f"{cd.name}: HR {con['test_arm']} vs {con['reference_arm']} along {ctx.primary}",
+                             link=cd.link("treatment_effect_svg", name), wide=True),
+                "km": figure(cd.fig("km_by_arm_svg", name), f"{cd.name}-kmarm-{name}",
+                             f"{cd.name}: overall survival by arm x {ctx.primary} group",
+                             link=cd.link("km_by_arm_svg", name), wide=True)})
+        st = cd.t("predictive_contrasts")
+        blocks.append({"cd": cd, "entries": items,
+                       "status": table(st, [C("contrast", "Contrast"), C("test_arm", "Test arm"),
+                                            C("reference_arm", "Reference arm"), C("status", "Status"),
+                                            C("n_test", "n test", fmt.count), C("n_reference", "n reference", fmt.count),
+                                            C("reason", "Reason")], link=cd.link("predictive_contrasts"))})
+    if not blocks:
+        return None
+    return {"blocks": blocks, "contrasts": cons, "primary": ctx.primary}
+
+
+# --------------------------------------------------------------------------- multiplicity
+def c_multiplicity(ctx: Ctx) -> dict | None:
+    from ..multiplicity import FAMILIES
+    mt = ctx.data.summary.get("multiplicity")
+    if mt is None:
+        return None
+    method = str(mt["method"].iloc[0]) if len(mt) else str((ctx.data.config.get("multiplicity") or {}).get("method"))
+    fams = []
+    for f in FAMILIES:
+        sub = mt[mt["family"] == f]
+        fams.append({"name": f, "rule": FAMILY_RULES[f], "n": len(sub),
+                     "n_sig": int((pd.to_numeric(sub["p_adj"], errors="coerce") < F.alpha(ctx.data)).sum()),
+                     "table": table(sub, [C("cohort", "Cohort"), C("signature", "Signature"), C("model", "Model"),
+                                          C("term", "Term"), C("contrast", "Contrast"), C("arm", "Arm"),
+                                          C("test", "Test"), C("estimate_type", "Estimate"),
+                                          C("estimate", "Value", fmt.ratio), C("ci_lower", "95% CI lower", fmt.ratio),
+                                          C("ci_upper", "95% CI upper", fmt.ratio), C("p", "p", fmt.p),
+                                          C("p_adj", "p adjusted", fmt.p), C("analysis", "Analysis label"),
+                                          C("source", "Source table")],
+                                    link=ctx.data.links.get("multiplicity"),
+                                    max_rows=100 if f != "exploratory" else 40)})
+    return {"families": fams, "method": method, "alpha": f"{F.alpha(ctx.data):g}"}
+
+
+# --------------------------------------------------------------------------- GSEA
+def c_gsea(ctx: Ctx) -> dict | None:
+    conc = ctx.data.summary.get("gsea_concordance")
+    blocks = []
+    for cd in cohorts(ctx):
+        items = []
+        for con in cd.subs("gsea"):
+            g = cd.t("gsea", con)
+            top = None
+            circ = ""
+            if g is not None and len(g):
+                top = g.assign(_f=pd.to_numeric(g["fdr"], errors="coerce")).sort_values(["_f", "term"]).drop(
+                    columns="_f")
+                if "circular" in g.columns and g["circular"].astype(str).str.lower().isin(["true", "1"]).any():
+                    circ = str(g["note"].dropna().iloc[0]) if "note" in g.columns and g["note"].notna().any() else \
+                        "CIRCULAR contrast"
+            items.append({"name": con, "circular": circ,
+                          "top": table(top, [C("term", "Gene set"), C("collection", "Collection"),
+                                             C("size", "Size", fmt.count), C("nes", "NES", fmt.num),
+                                             C("pval", "p", fmt.p), C("fdr", "FDR q", fmt.p),
+                                             C("fwer", "FWER p", fmt.p), C("leading_edge_size", "Leading edge", fmt.count)],
+                                       link=cd.link("gsea", con), max_rows=15),
+                          "fig": figure(cd.fig("gsea_svg", con), f"{cd.name}-gsea-{con}",
+                                        f"{cd.name}: {con}, running sums of the top mitochondrial sets",
+                                        link=cd.link("gsea_svg", con), wide=True)})
+        if items:
+            blocks.append({"cd": cd, "entries": items})
+    if conc is None and not blocks:
+        return None
+    gcfg = ctx.data.config.get("gsea") or {}
+    return {"blocks": blocks, "n_perm": gcfg.get("n_permutations"), "rank_by": gcfg.get("rank_by", "stat"),
+            "min_size": gcfg.get("min_size", 15), "max_size": gcfg.get("max_size", 500),
+            "collections": [c.get("name") for c in gcfg.get("collections") or []],
+            "heatmap": figure(ctx.data.figures.get("gsea_heatmap_svg"), "gsea-heatmap",
+                              "NES of the mitochondrial gene sets and the signatures across cohorts",
+                              link=ctx.data.links.get("gsea_heatmap_svg"), wide=True),
+            "concordance": table(conc, [C("term", "Gene set"), C("collection", "Collection"), C("contrast", "Contrast"),
+                                        C("n_cohorts", "Cohorts", fmt.count), C("n_up", "NES > 0", fmt.count),
+                                        C("n_down", "NES < 0", fmt.count), C("n_up_fdr", "Up, FDR < 0.25", fmt.count),
+                                        C("n_down_fdr", "Down, FDR < 0.25", fmt.count),
+                                        C("direction", "Direction"), C("mean_nes", "Mean NES", fmt.num),
+                                        C("circular", "Circular")],
+                                 link=ctx.data.links.get("gsea_concordance"), max_rows=60)}
 
 
 # --------------------------------------------------------------------------- discussion
@@ -630,7 +865,11 @@ def detected_limitations(ctx: Ctx) -> list[str]:
         out.append("Fewer than 3 cohorts: heterogeneity (tau2, I2) and the prediction interval cannot be estimated "
                    "reliably.")
     if not any(cd.t("calibration") is not None for cd in cohorts(ctx)):
-        out.append("Calibration of a frozen risk model is not assessed in this run (TRIPOD 10d, 16).")
+        out.append("Calibration of a frozen risk model is not assessed in this run (no discovery cohort, or frozen "
+                   "validation disabled; TRIPOD 10d, 16).")
+    if any(cd.t("gsea", con) is not None for cd in cohorts(ctx) for con in cd.subs("gsea")):
+        out.append("GSEA permutes gene labels: with strongly co-expressed programmes (OXPHOS) a small difference "
+                   "between groups can reach a small FDR; GSEA results are exploratory.")
     return out
 
 
@@ -719,12 +958,21 @@ SECTIONS: list[Section] = [
     Section("ph", "Proportional-hazards diagnostics", c_ph, needs=("cox_zph",), remark=("10", "18")),
     Section("discrimination", "Discrimination and response", c_discrimination, needs=("discrimination", "response"),
             remark=("18",), tripod=("10d", "16")),
-    Section("interaction", "Predictive value: score x treatment", c_interaction, needs=("interaction",)),
+    Section("validation", "Frozen-model validation and calibration (TRIPOD)", c_validation,
+            needs=("frozen_cox", "calibration", "frozen_model"), remark=("18",), tripod=("10d", "13c", "16", "17")),
+    Section("predictive", "Predictive value: pre-declared treatment contrasts", c_predictive,
+            needs=("predictive",), remark=("17", "18")),
+    Section("interaction", "Score x treatment across all arms (global test, secondary)", c_interaction,
+            needs=("interaction",)),
     Section("null", "Random-signature null and comparators", c_null, needs=("random_null_summary", "cox"),
             remark=("18",), tripod=("10d",)),
     Section("sensitivity", "Sensitivity analyses", c_sensitivity, needs=("score_methods", "maxstat"), remark=("18",)),
     Section("de", "Differential expression", c_de, needs=("de",)),
     Section("meta", "Meta-analysis", c_meta, needs=("meta_analysis",), remark=("15", "18")),
+    Section("multiplicity", "Multiplicity: declared families and adjusted p-values", c_multiplicity,
+            needs=("multiplicity",), remark=("10", "18")),
+    Section("gsea", "Pathway enrichment (GSEA prerank, exploratory)", c_gsea,
+            needs=("gsea", "gsea_concordance")),
     Section("limitations", "Limitations, interpretation and declarations", c_limitations, remark=("19", "20"),
             tripod=("18", "19b", "20", "21", "22")),
     Section("checklists", "Reporting checklists: REMARK and TRIPOD", c_checklists, late=True, always=True),

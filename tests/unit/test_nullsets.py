@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mitoscore import analysis, nullsets, plots
+from mitoscore import analysis, fmt, nullsets, plots
 from mitoscore.io import read_gmt
 from mitoscore.scores import log2_normalised, median_of_ratios
 from mitoscore.signatures import Signature
@@ -132,7 +132,7 @@ def test_figure_panels_match_the_table(fixture_run):
         (title, legend), = [(k, v) for k, v in texts.items() if k.startswith(f"{r.signature} vs")]
         assert f"valid draws N = {r.n_valid} (excluded: {r.n_failed})" == legend[0]
         assert f"|z| = {abs(r.observed_z):.2f}; percentile {r.percentile_abs_z:.1f}" in legend[1]
-        assert plots.format_p(r.empirical_p, "empirical p") in legend[1]
+        assert fmt.p_text(r.empirical_p, "empirical p") in legend[1]
         hist = [a for a in fig.axes if a.get_title(loc="left") == title][0]
         n_drawn = sum(p.get_height() for p in hist.patches)
         assert n_drawn == r.n_valid  # the panel shows this signature's own valid draws only

@@ -331,7 +331,7 @@ def test_null_distribution_one_panel_per_signature_with_the_table_numbers():
     fig = P.null_distribution_plot(null, summary, title="Null")
     legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes if ax.get_legend()]
     assert legends[0][0] == "valid draws N = 99 (excluded: 1)"
-    assert legends[0][1] == "MitoScore: |z| = 94.50; percentile 96.0; empirical p = 0.05"
+    assert legends[0][1] == "MitoScore: |z| = 94.50; percentile 96.0; empirical p = 0.050"
     assert legends[1][1].startswith("Other: |z| = 1.00; percentile 20.0")
     assert [a.get_xdata()[0] for a in _by_gid(fig, "observed|")] == [94.5, 1.0]
     assert [ax.get_title(loc="left") for ax in fig.axes[:2]] == ["MitoScore vs random 150-gene sets",
@@ -473,7 +473,7 @@ def test_predictive_figures_placeholder_for_a_skipped_contrast(km, tmp_path):
     figs = P.predictive_figures(pred, curve, kb, rug, status, contrasts, primary="MITO", cohort="C")
     assert len(figs) == 2
     note = [t.get_text() for t in _by_gid(figs[0][0], "treatment-effect-annotation")][0]
-    assert note == "Interaction HR per SD 0.45 (0.30-0.70), LR p < 0.001 (1 df)\nSpline x arm: LR p = 0.03 (2 df)"
+    assert note == "Interaction HR per SD 0.45 (0.30-0.70), LR p < 0.001 (1 df)\nSpline x arm: LR p = 0.030 (2 df)"
     texts = [t.get_text() for t in figs[1][0].findobj(matplotlib.text.Text)]
     assert any("['HMA'] absent" in t for t in texts)
     for i, (a, b) in enumerate(figs):

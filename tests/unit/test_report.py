@@ -26,6 +26,7 @@ from mitoscore.report import inputs as I  # noqa: N812
 PRIMARY = "MITOSCORE"
 SIGS = (PRIMARY, "LSC17")
 CONTRAST = "responder_vs_refractory"
+PCON = "venarac_vs_chemo"
 
 SVG = """<?xml version="1.0" encoding="utf-8" standalone="no"?>
 <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
@@ -76,7 +77,11 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
                "contrasts": [{"name": CONTRAST, "column": "response", "test": "responder", "reference": "refractory"}]},
         "survival": {"min_events": 10, "min_epv": 5, "horizons_months": [12, 24], "n_bootstrap": 20, "seed": 7},
         "random_sets": {"n_random_sets": 50, "match_expression": True, "seed": 7},
-        "meta": {"method": "REML", "test": "z"},
+        "meta": {"method": "REML", "test": "knha"},
+        "multiplicity": {"method": "BH"},
+        "validation": {"frozen": True},
+        "predictive": {"contrasts": [{"name": PCON, "test_arm": "VEN+AraC", "reference_arm": "intensive chemo",
+                                      "analysis": "secondary"}], "spline_knots": 3},
         "qc": {"pca_color_by": "sex"},
         "report": {"title": "Test report", "pseudonymise_ids": pseudonymise, "reporting": "config/reporting.yaml",
                    "hypothesis_direction": "increased_hazard", "alpha": 0.05,
@@ -159,18 +164,65 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
             base_row = {"signature": sig, "kind": kind, "n": n, "events": 25, "coef": np.log(hr), "se": 0.1,
                         "z": np.log(hr) / 0.1, "concordance": 0.58, "loglik": -80.0, "lr_chisq": 4.0, "lr_df": 1,
                         "lr_p": 0.04, "n_dropped_missing": np.nan}
+            # as frozen.label_estimation writes them: the discovery cohort's tests are secondary, a
+            # frozen-validated cohort's re-estimated univariable / group models are sensitivity
+            est = "discovery" if k == 0 else "sensitivity (re-estimated in this cohort)"
+            uni_label = "secondary" if k == 0 else est
             cox.append({**base_row, "model": "univariable", "term": "score_per_sd", "hr": hr,
                         "ci_lower": hr / 1.2, "ci_upper": hr * 1.2, "p": 0.0123 if sig == PRIMARY else 0.8,
-                        "analysis": "primary" if sig == PRIMARY else "secondary",
-                        "p_bh": np.nan if sig == PRIMARY else 0.81})
+                        "analysis": uni_label, "estimation": est})
             cox.append({**base_row, "model": "group", "term": "group[high]", "hr": 1.5, "ci_lower": 1.0,
-                        "ci_upper": 2.2, "p": 0.05, "analysis": "secondary", "p_bh": np.nan})
+                        "ci_upper": 2.2, "p": 0.05, "analysis": uni_label, "estimation": est})
             for term, h in (("score_per_sd", hr * 1.01), ("age", 1.031), ("sex[M]", 0.91),
                             ("eln2017[adverse]", 2.1), ("eln2017[intermediate]", 1.2)):
                 cox.append({**base_row, "model": "multivariable", "term": term, "hr": h, "ci_lower": h / 1.3,
                             "ci_upper": h * 1.3, "p": 0.2, "n_dropped_missing": 1, "analysis": "secondary",
-                            "p_bh": np.nan})
+                            "estimation": est})
         _w(root, f"{base}/survival/cox.tsv", pd.DataFrame(cox))
+        _w(root, f"{base}/validated/endpoint.tsv", pd.DataFrame([{
+            "cohort": cohort, "layout": "time_event", "time_source": "os_months", "time_unit": "months",
+            "conversion": "unchanged (months)", "event_source": "os_event", "event_coding": "1=1 (25), 0=0 (15)",
+            "median_follow_up_months": 23.5}]))
+        _w(root, f"{base}/survival/predictive.tsv", pd.DataFrame([
+            {"contrast": PCON, "signature": PRIMARY, "kind": "ssgsea", "analysis": "secondary", "term": "interaction",
+             "arm": "", "hr": 0.45 if k else 0.8, "ci_lower": 0.3 if k else 0.5, "ci_upper": 0.7 if k else 1.3,
+             "p": 0.001 if k else 0.3, "lr_p": 0.0009 if k else 0.31, "n": 30, "events": 20, "n_test": 12,
+             "n_reference": 18},
+            {"contrast": PCON, "signature": PRIMARY, "kind": "ssgsea", "analysis": "secondary", "term": "score_in_arm",
+             "arm": "VEN+AraC", "hr": 0.7, "ci_lower": 0.5, "ci_upper": 1.0, "p": 0.05, "lr_p": np.nan, "n": 12,
+             "events": 8, "n_test": 12, "n_reference": 18}]))
+        _w(root, f"{base}/survival/predictive_contrasts.tsv", pd.DataFrame([{
+            "contrast": PCON, "test_arm": "VEN+AraC", "reference_arm": "intensive chemo", "analysis": "secondary",
+            "status": "analysed", "n_test": 12, "n_reference": 18, "arms_present": "3", "reason": ""}]))
+        _w(root, f"{base}/survival/response_by_arm.tsv", pd.DataFrame([{
+            "contrast": PCON, "signature": PRIMARY, "kind": "ssgsea", "analysis": "secondary", "term": "interaction",
+            "arm": "", "odds_ratio": 2.2, "or_ci_lower": 1.1, "or_ci_upper": 4.4, "p": 0.02, "lr_p": 0.018, "n": 30,
+            "n_responders": 15}]))
+        _w(root, f"{base}/survival/treatment_effect.tsv", pd.DataFrame([{
+            "contrast": PCON, "signature": PRIMARY, "model": "linear", "score": 0.0, "log_hr": 0.1, "hr": 1.1,
+            "ci_lower": 0.8, "ci_upper": 1.5}]))
+        if k:  # the validation cohort: the frozen model applied unchanged
+            _w(root, f"{base}/validation/frozen_cox.tsv", pd.DataFrame([
+                {"signature": s_, "kind": "ssgsea", "model": m, "term": t, "hr": h_, "ci_lower": h_ / 1.25,
+                 "ci_upper": h_ * 1.25, "p": p_, "n": n, "events": 25, "coef": np.log(h_), "se": 0.11,
+                 "scale": "per discovery SD", "analysis": a_, "discovery_cohort": cohorts[0]}
+                for s_, m, t, h_, p_, a_ in ((PRIMARY, "frozen_score", "score_per_sd", 1.4123, 0.0041, "primary"),
+                                             (PRIMARY, "frozen_group", "group[high]", 1.6, 0.03, "secondary"),
+                                             ("LSC17", "frozen_score", "score_per_sd", 0.98, 0.85, "secondary"))]))
+            _w(root, f"{base}/validation/calibration.tsv", pd.DataFrame([{
+                "signature": PRIMARY, "kind": "ssgsea", "model": m, "analysis": "primary", "n": n, "events": 25,
+                "n_not_predicted": 0, "slope": 0.93, "slope_se": 0.2, "slope_lower": 0.54, "slope_upper": 1.32,
+                "slope_p_eq1": 0.7, "observed": 25, "expected": 23.1, "oe": 1.082, "oe_lower": 0.73,
+                "oe_upper": 1.6, "brier_12m": 0.2, "brier_null_12m": 0.22, "ibs_tau": 24, "ibs": 0.18,
+                "ibs_null": 0.2} for m in ("univariable", "multivariable")]))
+            _w(root, f"{base}/validation/calibration_curve.tsv", pd.DataFrame([{
+                "signature": PRIMARY, "model": "univariable", "horizon": 12, "grouping": "frozen_group",
+                "group": "high", "n": 20, "events": 10, "predicted": 0.5, "observed": 0.48, "observed_lower": 0.3,
+                "observed_upper": 0.65}]))
+            _w(root, f"{base}/validation/status.tsv", pd.DataFrame([{
+                "signature": PRIMARY, "model": "univariable", "status": "validated", "n": n, "n_predicted": n,
+                "n_not_predicted": 0, "n_beyond_discovery_followup": 0, "note": ""}]))
+            (root / base / "validation" / "calibration.svg").write_text(_svg("calibration", "calibration"))
         _w(root, f"{base}/survival/logrank.tsv", pd.DataFrame([
             {"signature": s, "kind": "ssgsea", "grouping": "median", "chisq": 3.1, "df": 1, "p": 0.078, "n": n,
              "events": 25} for s in SIGS]))
@@ -201,10 +253,10 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
             "power": 0.8, "mv_parameters": 5, "epv_multivariable": 5.0}]))
         _w(root, f"{base}/survival/skipped_models.tsv", pd.DataFrame([
             {"signature": "BCL2", "model": "interaction", "reason": "only 3 events in VEN+AraC"}]))
-        _w(root, f"{base}/survival/random_null_summary.tsv", pd.DataFrame([{
-            "signature": PRIMARY, "kind": "ssgsea", "size": 100, "n_random": 50, "observed_hr": hr_prim,
-            "observed_z": 2.09, "percentile_abs_z": 97.0 if k else 94.0, "empirical_p": 0.039 if k else 0.065,
-            "null_median_abs_z": 0.75}]))
+        _w(root, f"{base}/random_null/summary.tsv", pd.DataFrame([{
+            "signature": PRIMARY, "kind": "ssgsea", "size": 100, "n_random": 51, "n_valid": 50, "n_failed": 1,
+            "observed_hr": hr_prim, "observed_z": 2.09, "percentile_abs_z": 97.0 if k else 94.0,
+            "empirical_p": 0.039 if k else 0.065, "null_median_abs_z": 0.75, "note": ""}]))
         genes = [f"GENE{i}" for i in range(50)]
         de = pd.DataFrame({"gene": genes, "baseMean": rng.uniform(10, 1000, 50),
                            "log2FoldChange": rng.normal(0, 1, 50), "lfcSE": 0.2, "stat": rng.normal(0, 3, 50),
@@ -217,8 +269,10 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
             "design": "~response", "n_samples": n - 4, "n_test": 20, "n_reference": n - 24, "n_genes": 50,
             "n_tested": 50, "alpha": 0.1, "n_significant": 8, "n_up": 5, "n_down": 3,
             "lfc_direction": "log2(responder / refractory)"}]))
-        for sub in [f"survival/km_{s}.svg" for s in SIGS] + ["survival/random_null.svg", "scores.svg",
-                                                              "qc/library_sizes.svg", f"de/{CONTRAST}_volcano.svg"]:
+        for sub in [f"survival/km_{s}.svg" for s in SIGS] + ["random_null/null.svg", "scores.svg",
+                                                              "qc/library_sizes.svg", f"de/{CONTRAST}_volcano.svg",
+                                                              f"survival/treatment_effect_{PCON}.svg",
+                                                              f"survival/km_by_arm_{PCON}.svg"]:
             (root / base / sub).parent.mkdir(parents=True, exist_ok=True)
             (root / base / sub).write_text(_svg(f"{cohort} {sub}", f"{cohort} {sub}"))
         (root / base / "qc" / "pca.svg").write_text(_svg(ids[5], ids[5]))  # the PCA labels an outlier with its id
@@ -229,15 +283,24 @@ def make_results_tree(root: Path, cohorts=("SYNTHETIC_cohortA", "SYNTHETIC_cohor
     summ = "results/summary"
     hr = pd.DataFrame(hr_rows)
     _w(root, f"{summ}/hazard_ratios.tsv", hr)
-    meta = pd.DataFrame([{"signature": PRIMARY, "model": "univariable", "method": "REML", "test": "z",
-                          "k": len(cohorts), "cohorts": ",".join(cohorts), "hr": 1.3298765, "ci_lower": 1.1247163,
-                          "ci_upper": 1.4999926, "p": 0.00037, "estimate": np.log(1.3298765), "se": 0.073,
-                          "tau2": 0.0123, "I2": 12.34, "QE": 1.2, "QEp": 0.54, "pi_lower": 0.98,
-                          "pi_upper": 1.81, "analysis": "primary"}])
-    _w(root, f"{summ}/meta_analysis.tsv", meta)
-    _w(root, f"{summ}/leave_one_out.tsv", pd.DataFrame([
-        {"signature": PRIMARY, "model": "univariable", "left_out": c, "estimate": 0.26, "ci_lb": 0.1, "ci_ub": 0.4,
-         "pval": 0.001, "tau2": 0.0, "I2": 0.0} for c in cohorts]))
+    meta = pd.DataFrame([{"signature": PRIMARY, "model": "univariable", "pool": "validation", "method": "REML",
+                          "test": "knha", "analysis": "primary", "k": len(cohorts), "cohorts": ",".join(cohorts),
+                          "hr": 1.3298765, "ci_lower": 1.1247163, "ci_upper": 1.4999926, "p": 0.00037,
+                          "estimate": np.log(1.3298765), "se": 0.073, "tau2": 0.0123, "I2": 12.34, "QE": 1.2,
+                          "QEp": 0.54, "pi_lower": 0.98, "pi_upper": 1.81, "note": "", "tau2_fit": 0.0123}])
+    loo = pd.DataFrame([
+        {"signature": PRIMARY, "model": "univariable", "pool": "validation", "test": "knha", "analysis": "sensitivity",
+         "left_out": c, "estimate": 0.26, "ci_lb": 0.1, "ci_ub": 0.4, "pval": 0.001, "tau2": 0.0, "I2": 0.0}
+        for c in cohorts])
+    from mitoscore import multiplicity
+    from mitoscore.io import read_tsv
+    tables = {c: {src.key: read_tsv(root / f"results/cohorts/{c}" / src.path) for src in multiplicity.SOURCES
+                  if (root / f"results/cohorts/{c}" / src.path).exists()} for c in cohorts}
+    tests = multiplicity.adjust_families(multiplicity.collect_tests(
+        tables, roles={c: p_["role"] for c, p_ in params.items()}, meta=meta, loo=loo))
+    _w(root, f"{summ}/multiplicity.tsv", tests)
+    _w(root, f"{summ}/meta_analysis.tsv", multiplicity.annotate(meta, tests, source="summary/meta_analysis.tsv"))
+    _w(root, f"{summ}/leave_one_out.tsv", multiplicity.annotate(loo, tests, source="summary/leave_one_out.tsv"))
     from mitoscore.analysis import forest_data
     _w(root, f"{summ}/forest.tsv", forest_data(hr, meta, PRIMARY)[0])
     _w(root, f"{summ}/table1.tsv", describe.table_one(clinicals, scores_by, primary=PRIMARY))
@@ -268,6 +331,9 @@ def inputs_of(config, params, reporting_path=None) -> dict[str, str]:
     sigs = {s["name"]: s.get("gmt") or s.get("weights") for s in config["signatures"]}
     return I.report_inputs(params, signatures_of={c: list(SIGS) for c in params},
                            contrasts_of={c: [CONTRAST] for c in params}, signature_files=sigs,
+                           cohort_sets={"validated": [c for c, p in params.items() if p["role"] == "validation"],
+                                        "frozen_model": []},
+                           subs_of={"predictive_contrasts": {c: [PCON] for c in params}},
                            provenance=[("annotation@genes.tsv.gz", "resources/annotation_genes.tsv.gz")],
                            reporting=str(reporting_path) if reporting_path else None,
                            truth=config["report"].get("demo_truth"))
@@ -345,46 +411,58 @@ def test_findings_verdicts_follow_the_rules(page):
     f = _section(page, "findings")
     rows = {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
         r'data-hypothesis="([\w-]+)" data-scope="([^"]+)" data-verdict="([^"]+)"', f)}
-    # primary: HR 1.30/1.35 with CI excluding 1 (hr/1.2 > 1) and p = 0.0123 -> met in both cohorts
+    # primary: discovery cohort A its own model (HR 1.30, p = 0.0123, met); validation cohort B the
+    # frozen model (HR 1.41 per discovery SD, p = 0.0041) -> met
     assert rows[("prognostic", "SYNTHETIC_cohortA")] == "met" and rows[("prognostic", "SYNTHETIC_cohortB")] == "met"
     assert rows[("pooled", "pooled")] == "met"
     # multivariable p = 0.2 -> not met
     assert rows[("independent", "SYNTHETIC_cohortB")] == "not met"
-    # random null: empirical p 0.065 (A) not met, 0.039 (B) met (50 sets >= 20 needed)
+    # random null: empirical p 0.065 (A) not met, 0.039 (B) met (50 valid sets >= 20 needed)
     assert rows[("random_null", "SYNTHETIC_cohortA")] == "not met"
     assert rows[("random_null", "SYNTHETIC_cohortB")] == "met"
     # comparators: |z| of the primary (log 1.30 / 0.1 = 2.6) > |z| LSC17, BCL2 (0.3) -> met (descriptive)
     assert rows[("comparators", "SYNTHETIC_cohortB")] == "met"
     # C gain CI lower -0.01 (A) -> not met; 0.004 (B) -> met
     assert rows[("c_gain", "SYNTHETIC_cohortA")] == "not met" and rows[("c_gain", "SYNTHETIC_cohortB")] == "met"
-    # interaction LR p 0.045 -> met
-    assert rows[("interaction", "SYNTHETIC_cohortB")] == "met"
-    # the answer box: validation cohort B only (A is discovery)
+    # predictive contrast: B interaction HR 0.45, LR p 0.0009 (benefit of VEN+AraC grows with the score) -> met;
+    # A: LR p 0.31 -> not met
+    assert rows[("predictive", "SYNTHETIC_cohortB: VEN+AraC vs intensive chemo")] == "met"
+    assert rows[("predictive", "SYNTHETIC_cohortA: VEN+AraC vs intensive chemo")] == "not met"
+    # calibration of the frozen model in B: slope CI 0.54-1.32 and O/E CI 0.73-1.6 contain 1 -> met
+    assert rows[("calibration", "SYNTHETIC_cohortB")] == "met"
+    # the answer box: validation cohort B only (A is discovery), with the frozen model's estimate
     ans = f[f.index('id="answer"'):f.index("</div>", f.index('id="answer"'))]
     assert "VALIDATED" in ans and "met in 1 of 1 validation cohort(s)" in ans
-    assert "1.35 (1.13-1.62)" in ans and "p = 0.012" in ans
+    assert "frozen model: HR per discovery SD 1.41 (1.13-1.77)" in ans and "p = 0.0041" in ans
+    assert "adjusted" in ans and "primary, BH" in ans  # the family-wise adjusted p beside it
     assert "Still missing" in ans and "REMARK" in ans and "TRIPOD" in ans
 
 
 def test_findings_numbers_equal_the_tables(tree, page):
     root, *_ = tree
-    cox = pd.read_csv(root / "results/cohorts/SYNTHETIC_cohortB/survival/cox.tsv", sep="\t")
-    r = cox[(cox.signature == PRIMARY) & (cox.model == "univariable")].iloc[0]
+    fz = pd.read_csv(root / "results/cohorts/SYNTHETIC_cohortB/validation/frozen_cox.tsv", sep="\t")
+    r = fz[(fz.signature == PRIMARY) & (fz.model == "frozen_score")].iloc[0]
     f = _section(page, "findings")
-    assert f"HR per SD {fmt.ratio_ci(r.hr, r.ci_lower, r.ci_upper)}" in f
+    assert f"HR per discovery SD {fmt.ratio_ci(r.hr, r.ci_lower, r.ci_upper)}" in f
     ma = pd.read_csv(root / "results/summary/meta_analysis.tsv", sep="\t").iloc[0]
     assert fmt.ratio_ci(ma.hr, ma.ci_lower, ma.ci_upper) in f and "&lt; 0.001" in f
+    mt = pd.read_csv(root / "results/summary/multiplicity.tsv", sep="\t")
+    prim = mt[(mt.family == "primary") & (mt.cohort == "SYNTHETIC_cohortB")].iloc[0]
+    assert prim.source == "validation/frozen_cox.tsv" and f"{fmt.p(prim.p_adj)} (primary, BH)" in f
 
 
 def test_findings_not_testable_and_not_run(tree):
     root, config, params, rep = tree
-    # a skipped primary model -> not testable with the recorded reason; a missing table -> not run
-    p = root / "results/cohorts/SYNTHETIC_cohortB/survival/cox.tsv"
-    cox = pd.read_csv(p, sep="\t")
-    write_tsv(cox[~((cox.signature == PRIMARY) & (cox.model == "univariable"))], p)
-    sk = root / "results/cohorts/SYNTHETIC_cohortB/survival/skipped_models.tsv"
-    write_tsv(pd.DataFrame([{"signature": PRIMARY, "model": "univariable", "reason": "only 4 events"}]), sk)
-    (root / "results/cohorts/SYNTHETIC_cohortB/survival/random_null_summary.tsv").unlink()
+    # the frozen model's HR skipped -> not testable (never the re-estimated model instead); a missing
+    # table -> not run
+    p = root / "results/cohorts/SYNTHETIC_cohortB/validation/frozen_cox.tsv"
+    fz = pd.read_csv(p, sep="\t")
+    write_tsv(fz[~((fz.signature == PRIMARY) & (fz.model == "frozen_score"))], p)
+    st = root / "results/cohorts/SYNTHETIC_cohortB/validation/status.tsv"
+    write_tsv(pd.DataFrame([{"signature": PRIMARY, "model": "frozen_score", "status": "skipped", "n": 40,
+                             "n_predicted": 40, "n_not_predicted": 0, "n_beyond_discovery_followup": 0,
+                             "note": "only 4 events"}]), st)
+    (root / "results/cohorts/SYNTHETIC_cohortB/random_null/summary.tsv").unlink()
     data = load(root, config, params, rep)
     res = dict((h.id, f) for h, f in F.evaluate_all(data))
     b = {f.scope: f for f in res["prognostic"]}["SYNTHETIC_cohortB"]
@@ -401,8 +479,8 @@ def test_direction_and_too_few_random_sets(tree):
     res = dict((h.id, f) for h, f in F.evaluate_all(data))
     b = {f.scope: f for f in res["prognostic"]}["SYNTHETIC_cohortB"]
     assert b.verdict == F.NOT_MET and "opposite direction" in b.detail
-    p = root / "results/cohorts/SYNTHETIC_cohortB/survival/random_null_summary.tsv"
-    write_tsv(pd.read_csv(p, sep="\t").assign(n_random=10, empirical_p=1 / 11), p)
+    p = root / "results/cohorts/SYNTHETIC_cohortB/random_null/summary.tsv"
+    write_tsv(pd.read_csv(p, sep="\t").assign(n_random=11, n_valid=10, empirical_p=1 / 11), p)
     data = load(root, config, params, rep)
     rn = {f.scope: f for f in F._random_null(data, F.HYPOTHESES[3])}["SYNTHETIC_cohortB"]
     assert rn.verdict == F.NOT_TESTABLE and "needs at least 20" in rn.detail
@@ -461,7 +539,7 @@ def test_checklist_grade_follows_content(tmp_path):
     assert grade("remark-table", "1") == "reported"
     assert grade("remark-table", "13") == "reported"   # Table 1 present
     assert grade("tripod-table", "22") == "missing"    # funding absent
-    assert grade("tripod-table", "16") == "partial"    # discrimination yes, calibration no
+    assert grade("tripod-table", "16") == "reported"   # discrimination and calibration (validation cohort B)
     # the placeholder is shown as MISSING with the stated text, not as reported
     cards = _section(page, "cohorts")
     a = cards[cards.index("SYNTHETIC_cohortA"):cards.index("SYNTHETIC_cohortB")]
@@ -494,11 +572,11 @@ def test_section_switched_off_is_missing_in_the_checklist(tree):
 
 def test_section_without_tables_says_not_run(tree):
     root, config, params, rep = tree
-    files = {k: v for k, v in inputs_of(config, params, rep).items() if not k.startswith("interaction")}
+    files = {k: v for k, v in inputs_of(config, params, rep).items() if not k.startswith("predictive")}
     page = report.render_report(load(root, config, params, rep, files=files))
-    sec = _section(page, "interaction")
-    assert "Not run in this workflow run" in sec and "interaction" in sec
-    assert 'data-hypothesis="interaction" data-scope="SYNTHETIC_cohortA" data-verdict="not run"' in page
+    sec = _section(page, "predictive")
+    assert "Not run in this workflow run" in sec and "predictive" in sec
+    assert 'data-hypothesis="predictive" data-scope="SYNTHETIC_cohortA" data-verdict="not run"' in page
 
 
 # --------------------------------------------------------------------------- numbers equal the tables
@@ -557,9 +635,15 @@ def test_maxstat_labelled_exploratory(page):
     assert table.count("b-exploratory") == 1 and "VALIDATION" not in table
     cox = _section(page, "cox")
     a = cox[cox.index("SYNTHETIC_cohortA"):cox.index("SYNTHETIC_cohortB")]
-    assert "VALIDATION" not in a
-    prim_row = re.search(r'<tr class="primary">.*?</tr>', cox[cox.index("SYNTHETIC_cohortB"):]).group(0)
-    assert "VALIDATION" in prim_row
+    assert "VALIDATION" not in a and "b-discovery" in a  # the model is fitted in the discovery cohort
+    # in the frozen-validated cohort the re-estimated model is a sensitivity analysis; the
+    # validation row is the frozen model's
+    b = cox[cox.index("SYNTHETIC_cohortB"):]
+    b = b[b.index("<table"):b.index("</table>")]
+    assert "VALIDATION" not in b and "SENSITIVITY" in b
+    val = _section(page, "validation")
+    prim_row = re.search(r'<tr class="primary">.*?</tr>', val[val.index("SYNTHETIC_cohortB"):], re.S).group(0)
+    assert "VALIDATION" in prim_row and "frozen_score" in prim_row
 
 
 def test_ph_violation_gets_remedy(page):
@@ -700,23 +784,27 @@ def test_changed_input_is_flagged(tree):
 
 
 def test_reporting_yaml_shipped_is_valid_and_schema_errors_name_the_key(tmp_path):
-    from mitoscore.errors import InputError
+    """config/reporting.yaml is checked once, by the pre-flight at workflow start."""
+    from mitoscore.errors import Problems
+    from mitoscore.preflight import check_reporting
     repo = Path(__file__).resolve().parents[2]
-    schema_path = repo / "workflow/schemas/reporting.schema.yaml"
-    schema = yaml.safe_load(schema_path.read_text())
     data = yaml.safe_load((repo / "config/reporting.yaml").read_text())
-    assert report.validate_reporting(data, schema, file="config/reporting.yaml",
-                                     cohorts=["SYNTHETIC_cohortA", "SYNTHETIC_cohortB"]) == []
+    ok = Problems()
+    check_reporting(str(repo / "config/reporting.yaml"), ["SYNTHETIC_cohortA", "SYNTHETIC_cohortB"], ok)
+    assert not ok.errors
     for cohort in ("SYNTHETIC_cohortA", "SYNTHETIC_cohortB"):
         assert data["cohorts"][cohort]["data_origin"] == "SYNTHETIC"
-    warn = report.validate_reporting(data, schema, file="r.yaml", cohorts=["SYNTHETIC_cohortA", "SYNTHETIC_cohortX"])
-    assert any("SYNTHETIC_cohortB" in w and "not in the cohort sheet" in w for w in warn)
     bad = tmp_path / "r.yaml"
     bad.write_text(yaml.safe_dump({"cohorts": {"SYNTHETIC_cohortA": {"specimen_type": "bone marrow"}}}))
-    with pytest.raises(InputError) as e:
-        report.check_reporting_file(bad, schema_path=schema_path)
-    assert str(bad) in str(e.value) and "cohorts.SYNTHETIC_cohortA" in str(e.value) and "specimen_type" in str(e.value)
+    pr = Problems()
+    check_reporting(str(bad), ["SYNTHETIC_cohortA"], pr)
+    msg = " | ".join(str(e) for e in pr.errors)
+    assert str(bad) in msg and "specimen_type" in msg and "Fix:" in msg
     bad.write_text("study: [unclosed\n")
-    with pytest.raises(InputError, match="not valid YAML"):
-        report.check_reporting_file(bad, schema_path=schema_path)
-    assert "not found" in report.check_reporting_file(tmp_path / "none.yaml", schema_path=schema_path)[0]
+    pr = Problems()
+    check_reporting(str(bad), ["SYNTHETIC_cohortA"], pr)
+    assert "not valid YAML" in str(pr.errors[0])
+    pr = Problems()
+    check_reporting(str(tmp_path / "none.yaml"), [], pr)
+    assert "not found" in str(pr.errors[0])
+

@@ -25,9 +25,11 @@ SURVIVAL = {"min_events": 10, "min_epv": 5, "horizons_months": [12, 24], "n_boot
             "tau_months": None, "min_cases_td_auc": 10}
 
 
-def run_script(name: str, tmp: Path, *, input: dict, output: dict, params: dict, rule: str, threads: int = 1):
+def run_script(name: str, tmp: Path, *, input: dict, output: dict, params: dict, rule: str, threads: int = 1,
+               wildcards: dict | None = None):
     sm = SimpleNamespace(input=SimpleNamespace(**input, get=input.get), output=SimpleNamespace(**output),
-                         params=SimpleNamespace(**params), wildcards=SimpleNamespace(cohort="nodeaths"),
+                         params=SimpleNamespace(**params),
+                         wildcards=SimpleNamespace(**{"cohort": "nodeaths", **(wildcards or {})}),
                          log=[str(tmp / "logs" / f"{rule}.log")], threads=threads, rule=rule)
     scripts = str(REPO / "scripts")
     if scripts not in sys.path:
@@ -71,9 +73,7 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                  "maxstat", "power", "skipped", "predictive", "treatment_effect", "km_by_arm", "response_by_arm",
                  "predictive_contrasts")
         out = {k: str(d / "survival" / f"{k}.tsv") for k in names}
-        out.update(km_plots=[str(d / "survival" / f"km_{s}.svg") for s in ("MITO_SIGNATURE", "GENE00019")],
-                   interaction_plot=str(d / "survival" / "interaction.svg"), treatment_effect_plots=[],
-                   km_by_arm_plots=[])
+        out.update(treatment_effect_plots=[], km_by_arm_plots=[])
         run_script("survival", tmp, rule="survival",
                    input={"scores": str(d / "scores.tsv"), "clinical": str(d / "validated" / "clinical.tsv")},
                    output=out, params={"cohort": {"covariates": "age"}, "survival": SURVIVAL,
@@ -81,6 +81,9 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                                        "signatures": ["MITO_SIGNATURE", "GENE00019"],
                                        "estimation": "per-cohort (no discovery cohort in the run)",
                                        "predictive": {}})
+        run_script("km_plot", tmp, rule="km_plot", wildcards={"signature": "MITO_SIGNATURE"},
+                   input={"km": out["km"], "logrank": out["logrank"], "cox": out["cox"]},
+                   output={"svg": str(d / "survival" / "km_MITO_SIGNATURE.svg")}, params={"cut_rule": "median"})
         run_script("random_null", tmp, rule="random_null", threads=1,
                    input={"log2norm": str(d / "expr" / "log2norm.parquet"),
                           "clinical": str(d / "validated" / "clinical.tsv"), "cox": out["cox"]},
@@ -102,7 +105,7 @@ def run(tmp_path_factory, fixture_counts, fixture_clinical):
                    input={**{k: [v] for k, v in tables.items()}, "frozen_cox": []},
                    output={"hazard_ratios": str(s / "hr.tsv"), "meta": str(s / "meta.tsv"),
                            "loo": str(s / "loo.tsv"), "forest": str(s / "forest.svg"),
-                           "multiplicity": str(s / "multiplicity.tsv")},
+                           "multiplicity": str(s / "multiplicity.tsv"), "forest_table": str(s / "forest.tsv")},
                    params={"cohorts": ["nodeaths"], "meta": {"method": "REML", "test": "knha"},
                            "primary": "MITO_SIGNATURE", "roles": {"nodeaths": "validation"},
                            "predictive_contrasts": [], "validated": [], "derived": [],

@@ -259,4 +259,8 @@ def report_inputs(wildcards):
         signatures_of={c: km_signatures(c) for c in COHORT_IDS},
         contrasts_of={c: contrasts_of(c) for c in COHORT_IDS},
         signature_files=sigs, provenance=provenance_files(),
-        reporting=REPORTING if REPORTING and Path(REPORTING).is_file() else None, truth=DEMO_TRUTH or None)
+        reporting=REPORTING if REPORTING and Path(REPORTING).is_file() else None, truth=DEMO_TRUTH or None,
+        cohort_sets={"validated": VALIDATED, "frozen_model": [FROZEN_FROM] if FROZEN_FROM else [],
+                     "gsea": COHORT_IDS if GSEA_ON else []},
+        subs_of={"gsea_contrasts": {c: [k for cc, k in GSEA_PAIRS if cc == c] for c in COHORT_IDS},
+                 "predictive_contrasts": {c: PRED_CONTRASTS for c in COHORT_IDS}})
