@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import multiple, power, predictive, response, scores, signatures, survival
+from . import power, predictive, response, scores, signatures, survival
 from . import maxstat as maxstat_mod
 from . import meta as meta_mod
 from .cox import aeq_times
@@ -494,13 +494,9 @@ def survival_cohort(score_long: pd.DataFrame, clinical: pd.DataFrame, *, primary
 
     cox = pd.concat(cox_rows, ignore_index=True) if cox_rows else pd.DataFrame(
         columns=["signature", "kind", "model", "term", "hr", "ci_lower", "ci_upper", "p", "n", "events"])
-    # primary vs secondary: BH across the secondary univariable score tests
+    # primary vs secondary (the families and their adjusted p-values: summary/multiplicity.tsv)
     cox["analysis"] = np.where((cox["signature"] == primary) & (cox["model"] == "univariable"), "primary",
                                "secondary")
-    cox["p_bh"] = np.nan
-    sec = (cox["model"] == "univariable") & (cox["term"] == SCORE) & (cox["signature"] != primary)
-    if sec.any():
-        cox.loc[sec, "p_bh"] = multiple.bh(cox.loc[sec, "p"].to_numpy(float))
     first = ["signature", "kind", "model", "term", "hr", "ci_lower", "ci_upper", "p", "n", "events"]
     cox = cox[first + [c for c in cox.columns if c not in first]]
 
