@@ -689,7 +689,8 @@ def c_validation(ctx: Ctx) -> dict | None:
             "frozen": table(fc, [C("signature", "Signature"), C("model", "Model"), C("term", "Term"), *HR_COLS,
                                  *ADJ_COLS, C("n", "n", fmt.count), C("events", "Deaths", fmt.count),
                                  C("scale", "Scale"), C("label", "Label", badge=True)],
-                            link=cd.link("frozen_cox"), row_class=primary_rows(ctx), max_rows=60),
+                            link=cd.link("frozen_cox"), max_rows=60,
+                            row_class=lambda r: "primary" if r.get("analysis") == "primary" else ""),
             "calibration": table(cal, cal_cols, link=cd.link("calibration"), row_class=primary_rows(ctx),
                                  max_rows=60),
             "curve": table(cd.t("calibration_curve"), [

@@ -16,6 +16,9 @@ def test_dry_run_schedules_every_stage_per_cohort(tmp_path):
     # TRIPOD frozen validation: one frozen model (discovery cohort A), applied in validation cohort B
     assert counts.get("freeze_model") == "1" and counts.get("validate_frozen") == "1", out
     assert counts.get("gsea") == "4" and counts.get("gsea_summary") == "1", out  # one GSEA per DE contrast
+    assert counts.get("describe") == "2" and counts.get("table1") == "1" and counts.get("interaction_figure") == "1", out
+    # KM figures only where a signature is scored: 3 configured x 2 cohorts + the derived one in B only
+    assert counts.get("km_plot") == "7", out
 
 
 def test_validation_cohorts_without_a_discovery_cohort_fall_back_per_cohort(tmp_path):
@@ -25,9 +28,6 @@ def test_validation_cohorts_without_a_discovery_cohort_fall_back_per_cohort(tmp_
     out = snakemake(work, "-n", "--cores", "2", "--quiet", "rules").stdout
     counts = dict(re.findall(r"^(\w+)\s+(\d+)\s*$", out, flags=re.M))
     assert "freeze_model" not in counts and counts.get("validate_frozen") == "1", out
-    assert counts.get("describe") == "2" and counts.get("table1") == "1" and counts.get("interaction_figure") == "1", out
-    # KM figures only where a signature is scored: 3 configured x 2 cohorts + the derived one in B only
-    assert counts.get("km_plot") == "7", out
 
 
 def test_lint_is_clean(tmp_path):

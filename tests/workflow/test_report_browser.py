@@ -145,13 +145,19 @@ def rendered(request, synthetic_report):
 
 
 def _primary_rows(results: Path):
-    """(cohort, hr, ci_lower, ci_upper) of the primary univariable model, from the TSVs."""
+    """(cohort, section, row) of each cohort's primary test, from the TSVs: the frozen model's HR
+    (validation/frozen_cox.tsv, shown in the validation section) in a frozen-validated cohort, the
+    cohort's own univariable model (survival/cox.tsv, the Cox section) where no model was frozen."""
     rows = []
-    for cox in sorted((results / "cohorts").glob("*/survival/cox.tsv")):
-        t = pd.read_csv(cox, sep="\t", na_values=["NA"])
-        r = t[(t["analysis"] == "primary") & (t["term"] == "score_per_sd")]
-        if len(r):
-            rows.append((cox.parents[1].name, r.iloc[0]))
+    for d in sorted(p for p in (results / "cohorts").iterdir() if p.is_dir()):
+        for rel, section in (("validation/frozen_cox.tsv", "validation"), ("survival/cox.tsv", "cox")):
+            if not (d / rel).exists():
+                continue
+            t = pd.read_csv(d / rel, sep="\t", na_values=["NA"])
+            r = t[(t["analysis"] == "primary") & (t["term"] == "score_per_sd")]
+            if len(r):
+                rows.append((d.name, section, r.iloc[0]))
+                break
     return rows
 
 
@@ -176,11 +182,12 @@ def test_key_numbers_in_rendered_dom_equal_tables(chromium, rendered, tmp_path):
     html, results = rendered
     dom = _browse(chromium, html, tmp_path, "--dump-dom").stdout
     rows = _primary_rows(results)
-    assert rows, "no primary Cox rows in the results"
-    cox_sec = dom[dom.index('<section id="cox"'):dom.index('<section id="ph"')]
+    assert rows, "no primary test in the results"
     findings = dom[dom.index('<section id="findings"'):dom.index('<section id="plan"')]
-    for cohort, r in rows:
-        part = cox_sec[cox_sec.index(cohort):]
+    for cohort, section, r in rows:
+        sec = dom[dom.index(f'<section id="{section}"'):]
+        sec = sec[:sec.index("</section>")]
+        part = sec[sec.index(cohort):]
         row = re.search(r'<tr class="primary">(.*?)</tr>', part, re.S).group(1)
         for col in ("hr", "ci_lower", "ci_upper"):
             m = re.search(rf'data-col="{col}" data-v="([^"]+)">([^<]+)<', row)

@@ -60,8 +60,9 @@ def test_workflow_on_real_slurm_equals_local_run(slurm_cluster, tmp_path):
            "--profile", str(REPO / "profiles" / "slurm"),
            # only what this one-node loopback cluster needs:
            "--jobs", "4", "--slurm-init-seconds-before-status-checks", "2", "--latency-wait", "5",
-           # a grouped job asks for the sum of its parallel rules' threads: fit the 2-CPU node
-           "--set-threads", "random_null=1", "normalise=1", "de=1"]
+           # a grouped job asks for the sum of its parallel rules' threads, capped by --cores (parallel
+           # layers beyond it run in series): fit the 2-CPU node
+           "--set-threads", "random_null=1", "normalise=1", "de=1", "--cores", "2"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-8000:]
     log = proc.stdout + proc.stderr
