@@ -29,6 +29,28 @@ def test_every_rule_declares_resources_log_and_script():
             if "{" + w + "}" in outs:
                 assert "{" + w + "}" in log_path, f"{fname}:{rule}: one log per {w}"
 
+#: the rules whose run time matters (docs/benchmarks.md "Per rule, demo run" is built from their files)
+HEAVY_RULES = {"validate_inputs", "normalise", "qc", "score", "de", "gsea", "survival", "random_null",
+               "freeze_model", "validate_frozen", "summary", "report"}
+
+
+def test_heavy_rules_write_a_benchmark_file_per_wildcard():
+    """Every rule (at least the heavy ones) writes Snakemake's benchmark file under
+    results/benchmarks/, one per wildcard set (bench/rule_table.py reads them)."""
+    blocks = {rule: body for _, rule, body in rule_blocks()}
+    assert HEAVY_RULES <= set(blocks)
+    for rule, body in blocks.items():
+        m = re.search(r"^\s+benchmark:\s*\n\s+\"(results/benchmarks/[^\"]+\.tsv)\"", body, re.M)
+        if rule in HEAVY_RULES:
+            assert m, f"{rule} lacks a benchmark: directive under results/benchmarks/"
+        if not m:
+            continue
+        outs = body[body.index("output:"):body.index("log:")]
+        for w in ("cohort", "contrast", "name", "signature"):
+            if "{" + w + "}" in outs:
+                assert "{" + w + "}" in m.group(1), f"{rule}: one benchmark file per {w}"
+
+
 def test_scripts_are_thin():
     for p in (REPO / "scripts").glob("*.py"):
         lines = [ln for ln in p.read_text().splitlines() if ln.strip() and not ln.strip().startswith("#")]

@@ -87,8 +87,9 @@ def oracle_workdir(work: Path, *, n_random_sets: int = 50) -> Path:
     return work
 
 
-def result_checksums(work: Path, sub: str = "results", exclude=("logs", "report")) -> dict[str, str]:
-    """sha256 of every result file (logs and the report, which carry dates, excluded)."""
+def result_checksums(work: Path, sub: str = "results", exclude=("logs", "report", "benchmarks")) -> dict[str, str]:
+    """sha256 of every result file (logs, the report and the rules' benchmark files, which carry
+    dates or timings, excluded)."""
     import hashlib
 
     out = {}

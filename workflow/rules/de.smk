@@ -21,6 +21,8 @@ rule de:
         de=lambda w: {k: v for k, v in config["de"].items() if k != "contrasts"},
     log:
         "results/logs/{cohort}/de_{contrast}.log",
+    benchmark:
+        "results/benchmarks/{cohort}/de_{contrast}.tsv",
     threads: 2
     resources:
         mem_mb=mem_mb(2000, 40),

@@ -16,6 +16,8 @@ rule derive_signature:
         cohort=lambda w: DERIVED_FROM,
     log:
         "results/logs/derive_{name}.log",
+    benchmark:
+        "results/benchmarks/derive_{name}.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(500, 20),

@@ -20,6 +20,8 @@ rule describe:
         primary=config["primary_signature"],
     log:
         "results/logs/{cohort}/describe.log",
+    benchmark:
+        "results/benchmarks/{cohort}/describe.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(600, 10),
@@ -42,6 +44,8 @@ rule table1:
         primary=config["primary_signature"],
     log:
         "results/logs/table1.log",
+    benchmark:
+        "results/benchmarks/table1.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),

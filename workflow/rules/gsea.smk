@@ -29,6 +29,8 @@ rule gsea:
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
         "results/logs/{cohort}/gsea_{contrast}.log",
+    benchmark:
+        "results/benchmarks/{cohort}/gsea_{contrast}.tsv",
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 20),
@@ -57,6 +59,8 @@ rule gsea_summary:
         fdr_max=GSEA["fdr_max"],
     log:
         "results/logs/gsea_summary.log",
+    benchmark:
+        "results/benchmarks/gsea_summary.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(800, 5),

@@ -18,6 +18,8 @@ rule validate_inputs:
         sheet=COHORT_SHEET,
     log:
         "results/logs/{cohort}/validate_inputs.log",
+    benchmark:
+        "results/benchmarks/{cohort}/validate_inputs.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 12),

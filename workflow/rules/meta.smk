@@ -29,6 +29,8 @@ rule summary:
         predictive_contrasts=PREDICTIVE.get("contrasts", []),
     log:
         "results/logs/summary.log",
+    benchmark:
+        "results/benchmarks/summary.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(800, 5),

@@ -12,6 +12,8 @@ rule normalise:
         inference=config["de"]["inference"],
     log:
         "results/logs/{cohort}/normalise.log",
+    benchmark:
+        "results/benchmarks/{cohort}/normalise.tsv",
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 30),
@@ -40,6 +42,8 @@ rule qc:
         color_by=config["qc"]["pca_color_by"],
     log:
         "results/logs/{cohort}/qc.log",
+    benchmark:
+        "results/benchmarks/{cohort}/qc.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 20),

@@ -26,6 +26,8 @@ rule random_null:
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
         "results/logs/{cohort}/random_null.log",
+    benchmark:
+        "results/benchmarks/{cohort}/random_null.tsv",
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 20),

@@ -20,6 +20,8 @@ rule report:
         config_files=lambda w: sorted({os.path.relpath(f) for f in workflow.configfiles}),
     log:
         "results/logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(1500, 3),

@@ -25,6 +25,8 @@ rule score:
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
         "results/logs/{cohort}/score.log",
+    benchmark:
+        "results/benchmarks/{cohort}/score.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 10),

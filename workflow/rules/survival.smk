@@ -55,6 +55,8 @@ rule survival:
         predictive=PREDICTIVE,
     log:
         "results/logs/{cohort}/survival.log",
+    benchmark:
+        "results/benchmarks/{cohort}/survival.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 20),
@@ -78,6 +80,8 @@ rule km_plot:
         cut_rule=config["cutpoint"]["rule"],
     log:
         "results/logs/{cohort}/km_plot_{signature}.log",
+    benchmark:
+        "results/benchmarks/{cohort}/km_plot_{signature}.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),
@@ -100,6 +104,8 @@ rule interaction_figure:
         reference_arms={c: COHORTS[c].get("reference_arm", "") for c in COHORT_IDS},
     log:
         "results/logs/interaction_figure.log",
+    benchmark:
+        "results/benchmarks/interaction_figure.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),

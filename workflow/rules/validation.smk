@@ -20,6 +20,8 @@ rule freeze_model:
         cutpoint=config["cutpoint"],
     log:
         "results/logs/freeze_model.log",
+    benchmark:
+        "results/benchmarks/freeze_model.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(800, 10),
@@ -55,6 +57,8 @@ rule validate_frozen:
         primary=config["primary_signature"],
     log:
         "results/logs/{cohort}/validate_frozen.log",
+    benchmark:
+        "results/benchmarks/{cohort}/validate_frozen.tsv",
     threads: 1
     resources:
         mem_mb=mem_mb(800, 10),
