@@ -314,7 +314,10 @@ def discrimination_row(t: np.ndarray, e: np.ndarray, risk: np.ndarray, *, horizo
     lo = hi = np.full(len(names), np.nan)
     failed = 0
     if n_boot > 0 and len(t):
-        bs = survival.bootstrap(measures, len(t), n_boot=n_boot, seed=seed)
+        # every resample at once (= survival.bootstrap(measures, ...): same resamples, same values)
+        vals = survival.discrimination_resamples(t, e, risk, survival.bootstrap_indices(len(t), n_boot, seed),
+                                                 horizons=horizons, tau=tau, min_cases=min_cases, time_c=tf)
+        bs = survival.Bootstrap(values=vals, failures={})
         lo, hi, _ = bs.percentile_ci(level)
         undefined = ~np.isfinite(np.asarray(est, float))  # no CI around an estimate that is not reported
         lo, hi = np.where(undefined, np.nan, lo), np.where(undefined, np.nan, hi)

@@ -373,3 +373,248 @@ def fit_many(time, event, X, strata=None, *, eps: float = EPS, iter_max: int = I
     return pd.DataFrame({"coef": coef, "se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
                          "loglik": np.where(ok, final_ll, np.nan), "loglik_null": ll0, "iterations": iters,
                          "converged": ok, "status": status})
+
+
+# =========================================================================== many weighted data sets
+def _chol_solve_many(imat: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_chol_solve` for a stack (k x p x p, k x p): (steps, ok); ok False where the
+    Cholesky factorisation fails (not positive definite), as ``_chol_solve`` returning None."""
+    k, p = u.shape
+    steps, ok = np.full((k, p), np.nan), np.zeros(k, bool)
+    if not k:
+        return steps, ok
+    try:
+        c = np.linalg.cholesky(imat)
+        ok[:] = True
+    except np.linalg.LinAlgError:  # some are not positive definite: one at a time
+        c = np.zeros_like(imat)
+        for i in range(k):
+            try:
+                c[i] = np.linalg.cholesky(imat[i])
+                ok[i] = True
+            except np.linalg.LinAlgError:
+                pass
+    if ok.any():
+        y = np.linalg.solve(c[ok], u[ok][:, :, None])
+        steps[ok] = np.linalg.solve(np.swapaxes(c[ok], 1, 2), y)[:, :, 0]
+    return steps, ok
+
+
+class _WeightedEfron:
+    """Efron log partial likelihood, score and information of B data sets that hold the rows
+    of one sample with multiplicities ``weights`` (B x n; e.g. bootstrap resamples): a row of
+    multiplicity m counts as m tied rows (so d tied deaths at a time are the death rows there
+    with their multiplicities, and the k-th of the d Efron terms uses k/d). Each data set has
+    its own centring and scaling (:func:`_center_scale` of its rows). Arrays are data set
+    first (B x n x p); the sums over the k = 0..d-1 Efron terms are accumulated per death
+    time and spread back to the rows, so score and information are batched matrix products."""
+
+    def __init__(self, rs: RiskSets, X: np.ndarray, weights: np.ndarray):
+        self.rs = rs
+        Xs = rs.sort(X)  # n x p
+        W = np.ascontiguousarray(np.asarray(weights, dtype=float)[:, rs.order])  # B x n
+        self.W = W
+        n, p = Xs.shape
+        present = W > 0
+        nrow = W.sum(1)  # rows of each data set
+        # coxfit6's centring/scaling of each data set's rows (R nocenter: all values in {-1, 0, 1})
+        odd = (~np.isin(Xs, (-1.0, 0.0, 1.0))).astype(float)
+        nocenter = (present.astype(float) @ odd) == 0  # B x p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.where(nocenter, 0.0, (W @ Xs) / nrow[:, None])
+        Xc = Xs[None, :, :] - means[:, None, :]  # B x n x p
+        mad = (W[:, None, :] @ np.abs(Xc))[:, 0, :]
+        self.scale = np.where(nocenter | (mad <= 0), 1.0, nrow[:, None] / np.where(mad > 0, mad, 1.0))
+        self.Xc = Xc * self.scale[:, None, :]
+        self.XcT = np.ascontiguousarray(np.swapaxes(self.Xc, 1, 2))  # B x p x n: row sums along the last axis
+        self.present = present
+        self.p = p
+        dth = rs.dth
+        self.dth = dth
+        gs = rs.group_start
+        self.gs = gs
+        self.g_rows = rs.risk_row[gs] if dth.size else np.zeros(0, int)  # last row of each death time's risk set
+        self.d = np.add.reduceat(W[:, dth], gs, axis=1) if dth.size else np.zeros((W.shape[0], 0))  # B x G
+        self.events = W[:, dth].sum(1) if dth.size else np.zeros(W.shape[0])
+        self.Wd = np.zeros_like(W)  # the multiplicities of the death rows (0 elsewhere)
+        self.Wd[:, dth] = W[:, dth]
+        self.B = W.shape[0]
+        self.bounds = rs.strata_bounds
+
+    def _cumsum(self, v: np.ndarray) -> np.ndarray:
+        """Prefix sums over the rows (last axis) restarting in each stratum (as RiskSets.risk_sum)."""
+        out = np.empty_like(v)
+        for a, b in self.bounds:
+            np.cumsum(v[..., a:b], axis=-1, out=out[..., a:b])
+        return out
+
+    def _rev_cumsum(self, v: np.ndarray) -> np.ndarray:
+        out = np.empty_like(v)
+        for a, b in self.bounds:
+            out[:, a:b] = v[:, a:b][:, ::-1].cumsum(axis=1)[:, ::-1]
+        return out
+
+    def __call__(self, beta: np.ndarray, cols: np.ndarray):
+        """(ll (k,), u (k, p), imat (k, p, p)) of data sets ``cols`` at ``beta`` (k x p, scaled)."""
+        rs, p = self.rs, self.p
+        if cols.size == self.B:  # every data set (no copies)
+            W, Wd, Xc, XcT, present, d = self.W, self.Wd, self.Xc, self.XcT, self.present, self.d
+        else:
+            W, Wd, Xc, XcT, present, d = (a[cols] for a in (self.W, self.Wd, self.Xc, self.XcT, self.present, self.d))
+        k = cols.size
+        if rs.n_events == 0:
+            return np.zeros(k), np.zeros((k, p)), np.zeros((k, p, p))
+        eta = (Xc @ beta[:, :, None])[:, :, 0]  # k x n
+        eta = eta - np.where(present, eta, -np.inf).max(1)[:, None]
+        wr = W * np.exp(eta)
+        wrxT = wr[:, None, :] * XcT  # k x p x n
+        gs, dth, g_rows = self.gs, self.dth, self.g_rows
+        S_R = self._cumsum(wr)[:, g_rows]  # k x G
+        SX_RT = self._cumsum(wrxT)[:, :, g_rows]  # k x p x G
+        S_D = np.add.reduceat(wr[:, dth], gs, axis=1)
+        SX_DT = np.add.reduceat(wrxT[:, :, dth], gs, axis=2)
+        # the Efron terms k = 0..d-1 of every (data set, death time), most deaths first: term k
+        # touches only the entries with d > k (a prefix), so the work is the number of deaths
+        df = d.ravel()
+        o = np.argsort(-df, kind="stable")
+        ds, SRs, SDs = df[o], S_R.ravel()[o], S_D.ravel()[o]
+        dmax = int(ds[0]) if ds.size else 0
+        n_with = np.searchsorted(-ds, -np.arange(dmax), side="left")  # entries with d > k
+        acc = np.zeros((6, ds.size))  # A, Bf, a2, b2, c2, L
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for j in range(dmax):
+                m = n_with[j]
+                f = j / ds[:m]
+                den = SRs[:m] - f * SDs[:m]
+                inv = 1.0 / den
+                inv2 = inv * inv
+                acc[0, :m] += inv
+                acc[1, :m] += f * inv
+                acc[2, :m] += inv2
+                acc[3, :m] += f * inv2
+                acc[4, :m] += f * f * inv2
+                acc[5, :m] += np.log(den)
+            back = np.empty_like(acc)
+            back[:, o] = acc
+            A, Bf, a2, b2, c2, L = (back[i].reshape(d.shape) for i in range(6))
+            ll = (Wd * eta).sum(1) - L.sum(1)
+            # sum over the Efron terms of every death time, spread back to the rows
+            cA = np.zeros_like(wr)
+            cA[:, g_rows] = A
+            cA = self._rev_cumsum(cA)
+            cB = np.zeros_like(wr)
+            cB[:, dth] = Bf[:, rs.group_of]
+            c = wr * (cA - cB)  # k x n
+            u = ((Wd - c)[:, None, :] @ Xc)[:, 0, :]
+            m2 = (XcT * c[:, None, :]) @ Xc
+            SX_R, SX_D = np.swapaxes(SX_RT, 1, 2), np.swapaxes(SX_DT, 1, 2)
+            mumu = ((SX_RT * a2[:, None, :]) @ SX_R - (SX_RT * b2[:, None, :]) @ SX_D
+                    - (SX_DT * b2[:, None, :]) @ SX_R + (SX_DT * c2[:, None, :]) @ SX_D)
+            imat = m2 - mumu
+        return ll, u, imat
+
+
+def fit_weighted(time, event, X, weights, strata=None, *, beta0=None, eps: float = EPS,
+                 iter_max: int = ITER_MAX) -> dict:
+    """:func:`fit` of B data sets at once: data set b holds row i of (time, event, X, strata)
+    ``weights[b, i]`` times (integer multiplicities, e.g. a bootstrap resample), i.e.
+    ``fit(time[rows_b], event[rows_b], X[rows_b], strata[rows_b], beta0=beta0, timefix=False)``.
+
+    Same Efron likelihood (a row of multiplicity m is m tied rows), coxfit6 centring and
+    scaling of each data set, Newton-Raphson from ``beta0`` with R's step halving and
+    convergence rule, each data set with its own iterations (masks, as :func:`fit_many`);
+    equal to the per-data-set fits to rounding (tests/unit/test_resamples.py: 1e-12).
+    Times are used as given (apply :func:`aeq_times` once beforehand).
+
+    Returns a dict: ``beta`` (B x p, input scale; NaN where not converged), ``converged``
+    (B,) as ``CoxFit.converged`` (iteration limit, non-positive-definite information or a
+    singular inverse: False), ``var_finite`` (B,) whether beta and the inverse information
+    are finite, ``iterations`` (B,), ``events`` (B,) the number of deaths of each data set.
+    """
+    rs = RiskSets(time, event, strata, timefix=False)
+    X = np.asarray(X, dtype=float)
+    if X.ndim == 1:
+        X = X[:, None]
+    W = np.asarray(weights, dtype=float)
+    B, p = W.shape[0], X.shape[1]
+    ef = _WeightedEfron(rs, X, W)
+    scale = ef.scale
+    b0 = np.zeros(p) if beta0 is None else np.asarray(beta0, float).ravel()
+    beta = b0[None, :] / scale  # B x p, scaled
+    newbeta = beta.copy()
+    best = np.full(B, np.nan)
+    halving = np.zeros(B)
+    out_beta = np.full((B, p), np.nan)
+    converged = np.zeros(B, bool)
+    var_finite = np.zeros(B, bool)
+    iters = np.zeros(B, int)
+
+    def finish(cols, b, imat, ok):
+        out_beta[cols] = b
+        good = np.zeros(cols.size, bool)
+        if ok.any():
+            ii = np.flatnonzero(ok)
+            try:
+                v = np.linalg.inv(imat[ii])
+                good[ii] = True
+            except np.linalg.LinAlgError:  # one at a time
+                v = np.full((ii.size, p, p), np.nan)
+                for j, i in enumerate(ii):
+                    try:
+                        v[j] = np.linalg.inv(imat[i])
+                        good[i] = True
+                    except np.linalg.LinAlgError:
+                        pass
+            fin = np.all(np.isfinite(v), axis=(1, 2)) & np.all(np.isfinite(b[ii]), axis=1)
+            var_finite[cols[ii]] = fin & good[ii]
+        converged[cols] = ok & good
+
+    every = np.arange(B)
+    ll0, u, imat = ef(beta, every)
+    finite0 = np.isfinite(ll0)
+    a, ok_a = _chol_solve_many(np.where(finite0[:, None, None], imat, np.eye(p)), np.where(finite0[:, None], u, 0.0))
+    ok_a &= finite0
+    if iter_max == 0:
+        ok_a[:] = False
+    bad = every[~ok_a]
+    if bad.size:
+        finish(bad, beta[bad], imat[bad], np.zeros(bad.size, bool))
+        out_beta[bad] = beta[bad]  # fit() returns the start with converged False
+    active = every[ok_a]
+    best[active] = ll0[active]
+    newbeta[active] = beta[active] + a[ok_a]
+    for it in range(1, iter_max + 1):
+        if not active.size:
+            break
+        nb = newbeta[active]
+        newlk, u, imat = ef(nb, active)
+        iters[active] = it
+        notfinite = ~(np.isfinite(newlk) & np.all(np.isfinite(u), axis=1) & np.all(np.isfinite(imat), axis=(1, 2)))
+        fin_rows = ~notfinite
+        step = np.full(u.shape, np.nan)
+        okstep = np.zeros(active.size, bool)
+        if fin_rows.any():
+            st, oks = _chol_solve_many(imat[fin_rows], u[fin_rows])
+            step[fin_rows], okstep[fin_rows] = st, oks
+        with np.errstate(divide="ignore", invalid="ignore"):
+            done = fin_rows & (np.abs(1 - best[active] / newlk) <= eps)
+        if done.any():
+            finish(active[done], nb[done], imat[done], okstep[done])
+        worse = ~done & (notfinite | (newlk < best[active]) | ~okstep)
+        w = active[worse]
+        halving[w] += 1
+        newbeta[w] = (newbeta[w] + halving[w][:, None] * beta[w]) / (halving[w][:, None] + 1.0)
+        better = ~done & ~worse
+        bcols = active[better]
+        halving[bcols] = 0
+        best[bcols] = newlk[better]
+        beta[bcols] = nb[better]
+        newbeta[bcols] = nb[better] + step[better]
+        active = active[~done]
+    if active.size:  # ran out of iterations (fit() reports the last good iterate, not converged)
+        out_beta[active] = beta[active]
+        converged[active] = False
+    out_beta = out_beta * scale
+    out_beta[~converged] = np.nan
+    return {"beta": out_beta, "converged": converged, "var_finite": var_finite & converged, "iterations": iters,
+            "events": ef.events}

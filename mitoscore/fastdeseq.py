@@ -25,8 +25,11 @@ problems as batched array operations:
   Wald covariance as R's ``fitBeta`` does: results then match R DESeq2 itself rather than
   the optimum of the same objective (they differ on low-count genes of large cohorts).
 * ``wald_test``       - batched Wald test (R: ``nbinomWaldTest``), identical formula.
-* everything else (rough / moments dispersions, the gamma trend GLM, apeGLM
-  ``lfc_shrink``) is inherited from ``DefaultInference``.
+* ``lfc_shrink_nbinom_glm`` - pydeseq2's per-gene apeGLM fit (scipy L-BFGS-B) run for all
+  genes in lock-step in this process (:mod:`mitoscore.fastshrink`): identical results,
+  no joblib worker processes.
+* everything else (rough / moments dispersions, the gamma trend GLM) is inherited from
+  ``DefaultInference``.
 """
 from __future__ import annotations
 
@@ -639,3 +642,13 @@ class VectorizedInference(DefaultInference):
             pval = 2 * norm.sf(np.abs(stat))
         return pval, stat, se
 
+
+    # ------------------------------------------------------------------ LFC shrinkage
+    def lfc_shrink_nbinom_glm(  # noqa: D102
+        self, design_matrix, counts, size, offset, prior_no_shrink_scale, prior_scale, optimizer, shrink_index,
+    ):
+        # pydeseq2's per-gene apeGLM fit, all genes in lock-step: identical results, no worker
+        # processes (mitoscore.fastshrink)
+        from .fastshrink import lfc_shrink_nbinom_glm
+        return lfc_shrink_nbinom_glm(design_matrix, counts, size, offset, prior_no_shrink_scale, prior_scale,
+                                     optimizer, shrink_index, n_cpus=self.n_cpus)

@@ -48,6 +48,9 @@ __all__ = [
     "uno_c",
     "td_auc",
     "bootstrap",
+    "bootstrap_indices",
+    "resample_weights",
+    "discrimination_resamples",
     "bootstrap_ci",
     "ipcw",
     "c_gain",
@@ -508,6 +511,28 @@ class Bootstrap:
 _RESAMPLE_ERRORS = (ModelSkipped, ValueError, np.linalg.LinAlgError, FloatingPointError)
 
 
+def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """The rows of every resample of :func:`bootstrap` (``n_boot`` x ``n``): resample b is
+    ``rng.integers(0, n, n)``, drawn in order from ``rng = numpy.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    return np.array([rng.integers(0, n, n) for _ in range(max(int(n_boot), 0))], dtype=np.int64).reshape(-1, n)
+
+
+def resample_weights(idx: np.ndarray, n: int) -> np.ndarray:
+    """How often each of the ``n`` rows is drawn in each resample of ``idx`` (B x n, float
+    holding small integers): the resample as weights on the original rows."""
+    idx = np.asarray(idx, dtype=np.int64)
+    B = idx.shape[0]
+    flat = (idx + (np.arange(B, dtype=np.int64) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=B * n).reshape(B, n).astype(float)
+
+
+def _failure_kind(reason: str) -> str:
+    """A failed resample's reason with its numbers replaced by '#' (failures are counted by
+    kind, not by value)."""
+    return re.sub(r"(?<![\w\[])-?\d+(\.\d+)?(e-?\d+)?(?![\w\]])", "#", str(reason))
+
+
 def bootstrap(stat_fn: Callable[[np.ndarray], float | np.ndarray], n: int, *, n_boot: int, seed: int) -> Bootstrap:
     """THE nonparametric bootstrap of the package (Harrell C, Uno C, td-AUC, C gain).
 
@@ -518,16 +543,13 @@ def bootstrap(stat_fn: Callable[[np.ndarray], float | np.ndarray], n: int, *, n_
     resample, a Cox fit that does not converge; ``ValueError``; ``LinAlgError``) is NaN
     and counted under its reason in ``failures``.
     """
-    rng = np.random.default_rng(seed)
     results: list[np.ndarray | None] = []
     failures: dict[str, int] = {}
-    for _ in range(max(int(n_boot), 0)):
-        idx = rng.integers(0, n, n)
+    for idx in bootstrap_indices(n, n_boot, seed):
         try:
             results.append(np.atleast_1d(np.asarray(stat_fn(idx), dtype=float)))
         except _RESAMPLE_ERRORS as exc:
-            reason = exc.reason if isinstance(exc, ModelSkipped) else f"{type(exc).__name__}: {exc}"
-            reason = re.sub(r"(?<![\w\[])-?\d+(\.\d+)?(e-?\d+)?(?![\w\]])", "#", str(reason))  # count by kind, not by value
+            reason = _failure_kind(exc.reason if isinstance(exc, ModelSkipped) else f"{type(exc).__name__}: {exc}")
             failures[reason] = failures.get(reason, 0) + 1
             results.append(None)
     k = next((r.size for r in results if r is not None), 1)
@@ -560,6 +582,158 @@ def bootstrap_ci(stat_fn: Callable[..., float], arrays: tuple, n_boot: int = 100
     lo, hi, used = bs.percentile_ci(level)
     return {"estimate": est, "ci_lower": float(lo[0]), "ci_upper": float(hi[0]), "n_boot": int(used[0]),
             "n_boot_failed": bs.n_failed}
+
+
+# =========================================================================== resamples at once
+def _comparable(t: np.ndarray, e: np.ndarray, strata: np.ndarray | None = None) -> np.ndarray:
+    """n x n: pair (i, j) is comparable in :func:`_pair_counts` (i an event, j still at risk
+    after it: t_j > t_i, or t_j == t_i with j censored), within strata."""
+    cmp = (e[:, None] == 1) & ((t[None, :] > t[:, None]) | ((t[None, :] == t[:, None]) & (e[None, :] == 0)))
+    if strata is not None:
+        cmp &= strata[:, None] == strata[None, :]
+    return cmp
+
+
+def _ipcw_resamples(t: np.ndarray, e: np.ndarray, W: np.ndarray, times=()) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ipcw` of every resample (rows weighted by ``W``, B x n): (G_subject (B x n, per
+    original row), G_times (B x len(times))). The censoring Kaplan-Meier runs over the
+    distinct times of the whole sample; a time absent from a resample multiplies G by exactly
+    1, so every value equals ``ipcw(t[rows], e[rows], times)`` to the last bit."""
+    ut, inv = np.unique(t, return_inverse=True)
+    M = np.zeros((t.size, ut.size))
+    M[np.arange(t.size), inv] = 1.0
+    nc = W @ (M * (1 - e)[:, None])
+    nd = W @ (M * e[:, None])
+    n_all = W @ M
+    nrisk = n_all[:, ::-1].cumsum(axis=1)[:, ::-1] - nd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        G = np.cumprod(np.where(nrisk > 0, 1 - nc / nrisk, 1.0), axis=1)
+    Gp = np.concatenate([np.ones((W.shape[0], 1)), G], axis=1)
+    at = np.asarray(times, dtype=float).ravel()
+    G_times = Gp[:, np.searchsorted(ut, at, side="right")]
+    tmax = np.where(W > 0, t[None, :], -np.inf).max(axis=1)
+    G_times = np.where(at[None, :] > tmax[:, None], np.nan, G_times)
+    return Gp[:, inv], G_times
+
+
+def discrimination_resamples(time, event, risk, idx: np.ndarray, *, horizons=(), tau: float | None = None,
+                             min_cases: int = 1, time_c=None) -> np.ndarray:
+    """Harrell's C, Uno's C (``tau``) and the td-AUC at each horizon in every bootstrap
+    resample ``idx`` (B x n rows, :func:`bootstrap_indices`) at once: B x (2 + len(horizons)),
+    column j of row b = the statistic of ``time[idx[b]], event[idx[b]], risk[idx[b]]``
+    (``harrell_c(..., timefix=False)``, ``uno_c(..., timefix=False)``, ``td_auc(...)``).
+
+    A resample is the sample with row multiplicities ``w`` (:func:`resample_weights`); the
+    pair counts of the C indices are ``w' K w`` with the fixed pair indicator matrices K
+    (exact integers: Harrell's C is identical to the resample-by-resample value), the IPCW
+    weights come from :func:`_ipcw_resamples` (identical), and the weighted sums of Uno's C
+    and the AUC differ from the per-resample loop only in summation order (~1e-16;
+    tests/unit/test_resamples.py). ``time_c``: the times of the C indices (default ``time``;
+    pass ``aeq_times(time)`` for R's timefix, as the point estimates)."""
+    t, e = _check_te(time, event)
+    tc = t if time_c is None else _arr(time_c)
+    r = _arr(risk)
+    n = t.size
+    W = resample_weights(idx, n)
+    B = W.shape[0]
+    hs = [float(h) for h in horizons]
+    out = np.full((B, 2 + len(hs)), np.nan)
+    if not B:
+        return out
+    # Harrell's C and Uno's C: pairs (i event, j at risk after it) on the C-index times
+    cmp = _comparable(tc, e)
+    gt = (cmp & (r[:, None] > r[None, :])).astype(float)
+    eq = (cmp & (r[:, None] == r[None, :])).astype(float)
+    tot = cmp.astype(float)
+    gtc, eqc, totc = W @ gt.T, W @ eq.T, W @ tot.T  # per resample and row i: partners j, weighted
+    ltc = totc - gtc - eqc
+    C = (W * gtc).sum(1)
+    D = (W * ltc).sum(1)
+    T = (W * eqc).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 0] = np.where(C + D + T > 0, (C + T / 2) / (C + D + T), np.nan)
+    # Uno: event weights 1 / G(T_i-)^2 of each resample (1 with fewer than two events), 0 after tau
+    events = W @ e
+    G, _ = _ipcw_resamples(tc, e, W)
+    with np.errstate(divide="ignore"):
+        wu = np.where(events[:, None] >= 2, np.where(e[None, :] == 1, 1.0 / G**2, 0.0), 1.0)
+    if tau is not None:
+        wu = np.where(tc[None, :] <= tau, wu, 0.0)
+    with np.errstate(invalid="ignore"):
+        ww = np.where(W > 0, W * wu, 0.0)  # a row absent from the resample weighs 0 (its G may be 0 there)
+    Cu, Du, Tu = (ww * gtc).sum(1), (ww * ltc).sum(1), (ww * eqc).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[:, 1] = np.where(Cu + Du + Tu > 0, (Cu + Tu / 2) / (Cu + Du + Tu), np.nan)
+    # td-AUC (timeROC, marginal weights) on the raw times
+    if hs:
+        Gi, Gh = _ipcw_resamples(t, e, W, hs)
+        for j, h in enumerate(hs):
+            case = (t < h) & (e == 1)
+            ctrl = t > h
+            n_case, n_ctrl = W @ case.astype(float), W @ ctrl.astype(float)
+            lt = (ctrl[None, :] & (r[None, :] < r[:, None])).astype(float)  # [i, j]: control j below i
+            tie = (ctrl[None, :] & (r[None, :] == r[:, None])).astype(float)
+            score = W @ lt.T + 0.5 * (W @ tie.T)  # B x n: for each row i as a case
+            with np.errstate(divide="ignore", invalid="ignore"):
+                wi = np.where(case[None, :] & (W > 0), W / Gi, 0.0)  # absent rows weigh 0 (G may be 0)
+                auc = (wi * score).sum(1) / (wi.sum(1) * n_ctrl)
+            ok = (n_case >= max(min_cases, 1)) & (n_ctrl > 0) & np.isfinite(Gh[:, j]) & (Gh[:, j] > 0)
+            out[:, 2 + j] = np.where(ok, auc, np.nan)
+    return out
+
+
+def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, strata: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """Harrell's C (within strata) of B data sets at once: data set b holds the rows with
+    multiplicities ``W[b]`` (a 1 x n ``W`` is the original sample for every b) and risk ``R[b]``
+    (one value per row), = :func:`harrell_c` of the expanded rows (``timefix=False``).
+
+    Exact pair counts (integers in floating point): in each stratum the rows are visited from
+    the latest time back; the rows at risk after a death time are kept as a weighted histogram
+    over each data set's dense risk ranks, whose prefix sums count, for every death at that
+    time, its concordant (lower risk), tied and discordant partners (O(B x n) per death time)."""
+    R = np.asarray(R, dtype=float)
+    B, n = R.shape
+    W = np.broadcast_to(np.asarray(W, dtype=float), (B, n))
+    out = np.full(B, np.nan)
+    if not (e == 1).any():
+        return out
+    order = np.argsort(R, axis=1, kind="stable")
+    Rs = np.take_along_axis(R, order, axis=1)
+    new = np.ones((B, n), bool)
+    new[:, 1:] = Rs[:, 1:] != Rs[:, :-1]
+    dense = np.empty((B, n), dtype=np.int64)
+    np.put_along_axis(dense, order, np.cumsum(new, axis=1) - 1, axis=1)  # dense rank of each row's risk
+    cb = np.arange(B)
+    C = np.zeros(B)
+    D = np.zeros(B)
+    T = np.zeros(B)
+    sc = np.zeros(n, dtype=int) if strata is None else np.asarray(strata).ravel()
+    for s in np.unique(sc):
+        rows = np.flatnonzero(sc == s)
+        rows = rows[np.lexsort((1 - e[rows], t[rows]))]  # time ascending, deaths first at a tie
+        H = np.zeros((B, n + 1))  # weighted histogram over dense ranks (+1: prefix sums start at 0)
+        pos = rows.size  # rows[pos:] are in H
+        ev_pos = np.flatnonzero(e[rows] == 1)
+        blocks = np.split(ev_pos, np.flatnonzero(np.diff(t[rows][ev_pos]) != 0) + 1)
+        for blk in blocks[::-1]:  # death times, latest first
+            s_after = blk[-1] + 1  # partners: every row after the block (censored at the time, later times)
+            for j in rows[s_after:pos]:
+                H[cb, dense[:, j] + 1] += W[:, j]
+            pos = min(pos, s_after)
+            cs = np.cumsum(H, axis=1)
+            tot = cs[:, -1]
+            for i in rows[blk]:
+                di = dense[:, i]
+                below = cs[cb, di]  # ranks < rank of i
+                tie = H[cb, di + 1]
+                wi = W[:, i]
+                C += wi * below
+                T += wi * tie
+                D += wi * (tot - below - tie)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(C + D + T > 0, (C + T / 2) / (C + D + T), np.nan)
+    return out
 
 
 # =========================================================================== Cox
@@ -905,6 +1079,116 @@ def interaction_cox(df: pd.DataFrame, duration_col: str, event_col: str, score_c
 
 
 # =========================================================================== C gain
+def _refit_resamples(t, e, X, sc, terms, idx, W, start) -> tuple[np.ndarray, list]:
+    """The bootstrap refits of one Cox model in every resample at once: what
+    ``_fit_arrays(t[rows], e[rows], X[rows], sc[rows], terms, timefix=False, full_checks=False,
+    beta0=start)`` returns (beta) or raises (the reason), resample by resample, with the same
+    guards in the same order (no event; a covariate constant in the resample; no convergence;
+    non-finite estimates; an effectively infinite coefficient). Returns (beta B x p with NaN
+    where the model failed, reasons: None or the ModelSkipped text of each resample)."""
+    B, n = W.shape
+    p = X.shape[1]
+    reasons: list = [None] * B
+    beta = np.full((B, p), np.nan)
+    events = W @ e
+    present = W > 0
+    const = (np.where(present[:, :, None], X[None], -np.inf).max(1)
+             - np.where(present[:, :, None], X[None], np.inf).min(1)) == 0  # np.ptp over the resample
+    for b in np.flatnonzero(events < 1):
+        reasons[b] = f"only {int(events[b])} events (n={n}); at least min_events=1 are required"
+    for b in np.flatnonzero((events >= 1) & const.any(1)):
+        j = int(np.flatnonzero(const[b])[0])
+        reasons[b] = f"covariate '{terms[j]}' is constant in the resample (value {X[idx[b, 0], j]:g})"
+    todo = np.array([b for b in range(B) if reasons[b] is None], dtype=int)
+    if not todo.size:
+        return beta, reasons
+    f = cox_engine.fit_weighted(t, e, X, W[todo], sc, beta0=start)
+    nrow = W[todo].sum(1)
+    mean = (W[todo] @ X) / nrow[:, None]
+    sd = np.sqrt(np.einsum("bn,bnp->bp", W[todo], (X[None] - mean[:, None, :]) ** 2) / nrow[:, None])
+    for j, b in enumerate(todo):
+        if not f["converged"][j]:
+            reasons[b] = (f"Cox fit of {terms} did not converge in {cox_engine.ITER_MAX} Newton-Raphson "
+                          "iterations (R: 'Ran out of iterations') or its information matrix is singular")
+        elif not f["var_finite"][j]:
+            reasons[b] = f"Cox fit of {terms} gave non-finite coefficients or variances"
+        else:
+            inf = cox_engine.infinite_coef(f["beta"][j], sd[j])
+            if inf.any():
+                i = int(np.flatnonzero(inf)[0])
+                reasons[b] = (f"coefficient of '{terms[i]}' is effectively infinite (coef {f['beta'][j][i]:.3g}; "
+                              "monotone likelihood / complete separation)")
+            else:
+                beta[b] = f["beta"][j]
+    return beta, reasons
+
+
+#: the clinical model's refits and C indices per resample, keyed by its data, resamples and start
+#: (identical for every signature of a cohort: computed once, see _c_gain_resamples)
+_CLINICAL_REFITS: dict[str, tuple] = {}
+
+
+def _clinical_resamples(t, e, Xk, sc, terms, idx, W, start) -> tuple:
+    """(beta, reasons, C in the resample, C on the original data) of the clinical model in every
+    resample (:func:`_refit_resamples`, :func:`_harrell_many`), memoised on the exact inputs: the
+    clinical model of a cohort is the same for each of its signatures."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for a in (t, e, Xk, sc, idx, np.asarray(start, float)):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype, a.shape)).encode())
+        h.update(a.tobytes())
+    h.update(repr(list(terms)).encode())
+    key = h.hexdigest()
+    if key not in _CLINICAL_REFITS:
+        beta, reasons = _refit_resamples(t, e, Xk, sc, terms, idx, W, start)
+        ok = np.flatnonzero([r is None for r in reasons])
+        cc_b, cc_o = np.full(len(reasons), np.nan), np.full(len(reasons), np.nan)
+        if ok.size:
+            Rc = beta[ok] @ Xk.T
+            cc_b[ok] = _harrell_many(t, e, Rc, W[ok], sc)
+            cc_o[ok] = _harrell_many(t, e, Rc, np.ones((1, t.size)), sc)
+        if len(_CLINICAL_REFITS) >= 8:
+            _CLINICAL_REFITS.pop(next(iter(_CLINICAL_REFITS)))
+        _CLINICAL_REFITS[key] = (beta, reasons, cc_b, cc_o)
+    return _CLINICAL_REFITS[key]
+
+
+def _c_gain_resamples(t, e, X, sc, full_terms, k, idx, bf0, bc0) -> Bootstrap:
+    """The optimism bootstrap of :func:`c_gain`, all resamples at once: in resample b both
+    models are refitted (Newton-Raphson from the full-data estimates; the full model first, the
+    clinical model only when the full one could be fitted) and
+    ``[C gain in the resample, C gain of its models on the original data, C_full difference,
+    C_clinical difference]`` computed; a failed resample is NaN and counted by reason (as
+    :func:`bootstrap`). The Cox refits are :func:`mitoscore.cox.fit_weighted` (equal to the
+    per-resample fits to rounding), the C indices exact weighted pair counts (:func:`_harrell_many`);
+    the clinical model's part is computed once per cohort (:func:`_clinical_resamples`)."""
+    B, n = idx.shape
+    W = resample_weights(idx, n)
+    values = np.full((B, 4), np.nan)
+    failures: dict[str, int] = {}
+    bf, reasons = _refit_resamples(t, e, X, sc, full_terms, idx, W, bf0)
+    reasons = list(reasons)
+    if k:
+        _, why_c, cc_b, cc_o = _clinical_resamples(t, e, X[:, :k], sc, full_terms[:k], idx, W, bc0)
+        reasons = [rf if rf is not None else rc for rf, rc in zip(reasons, why_c)]  # the full model first
+    else:  # no clinical terms: the clinical linear predictor is 0 (C = 0.5 where defined)
+        zero = np.zeros((B, n))
+        cc_b, cc_o = _harrell_many(t, e, zero, W, sc), _harrell_many(t, e, zero, np.ones((1, n)), sc)
+    for r in reasons:
+        if r is not None:
+            kind = _failure_kind(r)
+            failures[kind] = failures.get(kind, 0) + 1
+    ok = np.flatnonzero([r is None for r in reasons])
+    if ok.size:
+        Rf = bf[ok] @ X.T  # each resample's linear predictors on the original rows
+        cf_b = _harrell_many(t, e, Rf, W[ok], sc)
+        cf_o = _harrell_many(t, e, Rf, np.ones((1, n)), sc)
+        values[ok] = np.column_stack([cf_b - cc_b[ok], cf_o - cc_o[ok], cf_b - cf_o, cc_b[ok] - cc_o[ok]])
+    return Bootstrap(values=values, failures=failures)
+
+
 def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: Sequence[str], score_col: str, *,
            strata: Sequence[str] | None = None, n_boot: int = 0, seed: int = 1, level: float = 0.95,
            min_events: int = 10, min_epv: float = 5.0) -> dict:
@@ -917,8 +1201,8 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
     clinical terms the clinical linear predictor is 0, C = 0.5).
     Apparent (in-sample): delta = C_full - C_clinical on the data the models were fitted on.
 
-    With ``n_boot > 0`` (resamples from :func:`bootstrap`), in every resample b both models
-    are refitted (Newton-Raphson started from the full-data estimates); delta_boot_b = their C gain in the resample, delta_orig_b = the C gain of
+    With ``n_boot > 0`` (the resamples of :func:`bootstrap`, all computed at once by
+    :func:`_c_gain_resamples`), in every resample b both models are refitted (Newton-Raphson started from the full-data estimates); delta_boot_b = their C gain in the resample, delta_orig_b = the C gain of
     the resample's models applied to the original data; optimism = mean_b (delta_boot_b -
     delta_orig_b); ``delta_corrected`` = delta - optimism (likewise ``c_full_corrected`` and
     ``c_clinical_corrected``). ``delta_ci_lower/upper``: percentile interval of
@@ -968,13 +1252,7 @@ def c_gain(df: pd.DataFrame, duration_col: str, event_col: str, clinical_terms: 
     if n_boot <= 0:
         return out
 
-    def stat(idx):
-        bf, bc = fit_both(idx, False, start=(bf0, bc0 if k else None))  # Newton from the full-data fit
-        cf_b, cc_b = c_both(bf, bc, idx)
-        cf_o, cc_o = c_both(bf, bc, every)
-        return [cf_b - cc_b, cf_o - cc_o, cf_b - cf_o, cc_b - cc_o]
-
-    bs = bootstrap(stat, t.size, n_boot=n_boot, seed=seed)
+    bs = _c_gain_resamples(t, e, X, sc, full_terms, k, bootstrap_indices(t.size, n_boot, seed), bf0, bc0)
     v = bs.values
     ok = np.all(np.isfinite(v), axis=1)
     failures = dict(bs.failures)
