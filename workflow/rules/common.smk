@@ -11,6 +11,8 @@ sys.path.insert(0, workflow.basedir)  # the mitoscore package sits beside the Sn
 
 from mitoscore import preflight
 from mitoscore.config import (
+    MODEL_COLUMNS,
+    REPORT_ONLY_COLUMNS,
     cohort_params,
     contrast_applies,
     cutpoint_cohort,
@@ -106,8 +108,20 @@ def km_signatures(cohort):
 
 
 def cohort_row(wildcards):
-    """Only this cohort's sheet row: editing another cohort never reruns this one."""
-    return cohort_params(COHORTS[wildcards.cohort])
+    """What the validation reads of this cohort's sheet row: the row without the columns only
+    the report shows (REPORT_ONLY_COLUMNS: editing a description reruns the report, not the
+    cohort's chain). Only this row: editing another cohort never reruns this one."""
+    return cohort_params(COHORTS[wildcards.cohort], exclude=REPORT_ONLY_COLUMNS)
+
+
+def model_columns(cohort):
+    """The columns of a cohort's row its models read (MODEL_COLUMNS: covariates, reference
+    levels, strata, treatment arm): the survival and freeze_model params."""
+    return cohort_params(COHORTS[cohort], MODEL_COLUMNS)
+
+
+def cohort_models(wildcards):
+    return model_columns(wildcards.cohort)
 
 
 def contrasts_of(cohort):
@@ -146,11 +160,41 @@ def cohort_inputs(wildcards):
 
 
 def de_inputs(wildcards):
+    """A contrast of score groups reads that signature's own groups (written by
+    signature_groups; the rows of scores.tsv for it), not the whole scores table: adding a
+    signature does not rerun the DE of another signature's groups."""
     files = {"counts": f"results/cohorts/{wildcards.cohort}/validated/counts.parquet",
              "clinical": f"results/cohorts/{wildcards.cohort}/validated/clinical.tsv"}
-    if CONTRASTS[wildcards.contrast].get("signature"):
-        files["scores"] = f"results/cohorts/{wildcards.cohort}/scores.tsv"
+    sig = CONTRASTS[wildcards.contrast].get("signature")
+    if sig:
+        files["scores"] = f"results/cohorts/{wildcards.cohort}/groups/{sig}.tsv"
     return files
+
+
+def signature_spec(wildcards):
+    """The one signature a signature_groups job scores (configured or the derived one)."""
+    return next(s for s in signature_specs(wildcards) if s["name"] == wildcards.signature)
+
+
+def signature_file(wildcards):
+    return signature_path(signature_spec(wildcards))
+
+
+def cut_source(wildcards):
+    """With the discovery_median cut, the cohort whose frozen cut a signature's groups use
+    (None: this cohort's own cut, as the score rule does)."""
+    if CUT_FROM is None or wildcards.cohort == CUT_FROM:
+        return None
+    return CUT_FROM
+
+
+def frozen_signature_cut(wildcards):
+    """The discovery cohort's frozen cut of this one signature (when it is scored there;
+    otherwise the job falls back to this cohort's median, as the score rule does)."""
+    src = cut_source(wildcards)
+    if src is None or wildcards.signature not in km_signatures(src):
+        return []
+    return f"results/cohorts/{src}/groups/{wildcards.signature}_cutpoints.tsv"
 
 
 def estimation_of(wildcards):

@@ -34,3 +34,34 @@ rule score:
     script:
         "../../scripts/score.py"
 
+
+# One signature's scores and groups on their own (the rows of scores.tsv for it, computed by the
+# same function with that signature alone: ssGSEA is normalised per signature, so the rows are
+# the same). A DE contrast of score groups reads only this file, so adding a signature (which
+# rewrites scores.tsv) does not rerun it.
+rule signature_groups:
+    input:
+        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
+        signature=signature_file,
+        frozen_cut=frozen_signature_cut,
+        annotation=annotation_inputs,
+    output:
+        groups="results/cohorts/{cohort}/groups/{signature}.tsv",
+        cutpoints="results/cohorts/{cohort}/groups/{signature}_cutpoints.tsv",
+    params:
+        signature=signature_spec,
+        alpha=config["scoring"]["alpha"],
+        cutpoint=config["cutpoint"],
+        min_coverage=config["min_signature_coverage"],
+        gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
+        cut_source=cut_source,
+    log:
+        "results/logs/{cohort}/signature_groups_{signature}.log",
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 10),
+        runtime=runtime_min(5, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/signature_groups.py"

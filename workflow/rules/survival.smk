@@ -47,7 +47,7 @@ rule survival:
             for c in PRED_CONTRASTS
         ],
     params:
-        cohort=cohort_row,
+        cohort=cohort_models,  # only the columns the models read (MODEL_COLUMNS)
         survival=config["survival"],
         cutpoint=config["cutpoint"],
         primary=config["primary_signature"],

@@ -15,7 +15,7 @@ rule freeze_model:
                        caption="../report/frozen.rst", labels={"file": "frozen model (table)"}),
     params:
         discovery=lambda w: FROZEN_FROM,
-        cohort=lambda w: cohort_params(COHORTS[FROZEN_FROM]),
+        cohort=lambda w: model_columns(FROZEN_FROM),
         survival=config["survival"],
         cutpoint=config["cutpoint"],
     log:
