@@ -938,6 +938,7 @@ def c_provenance(ctx: Ctx) -> dict:
             else None, "n_results": len(rck) if rck is not None else 0,
             "versions": table(vv, [C("package", "Package"), C("version", "Version")], max_rows=200, id="versions"),
             "lock": [f"{k}=={v}" for k, v in pk.items()], "lock_link": ctx.state.get("lock_link"),
+            "run_record_link": ctx.state.get("run_record_link"),
             "config_yaml": ctx.data.config_yaml,
             "sheet": table(sheet, [C(c, c) for c in sheet.columns], max_rows=1000),
             "warnings": ctx.data.warnings}

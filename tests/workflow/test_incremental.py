@@ -59,7 +59,8 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
     # validation cohort) and the cross-cohort Table 1 and interaction figure
     expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1,
                                              "validate_frozen": 1, "km_plot": 4, "table1": 1,
-                                             "interaction_figure": 1, "signature_groups": 1}
+                                             "interaction_figure": 1, "signature_groups": 1,
+                                             "run_record": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))

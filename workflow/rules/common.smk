@@ -23,6 +23,7 @@ from mitoscore.config import (
     validated_cohorts,
 )
 from mitoscore.inputs import count_input_files
+from mitoscore.runrecord import workflow_files
 from mitoscore.report.inputs import report_inputs as _report_inputs
 
 # Pre-flight: config schema, cohort sheet, cross-references, signatures, reporting items
@@ -188,13 +189,17 @@ def cut_source(wildcards):
     return CUT_FROM
 
 
+def _frozen_cut_file(cohort, signature):
+    src = None if CUT_FROM is None or cohort == CUT_FROM else CUT_FROM
+    if src is None or signature not in km_signatures(src):
+        return []
+    return f"results/cohorts/{src}/groups/{signature}_cutpoints.tsv"
+
+
 def frozen_signature_cut(wildcards):
     """The discovery cohort's frozen cut of this one signature (when it is scored there;
     otherwise the job falls back to this cohort's median, as the score rule does)."""
-    src = cut_source(wildcards)
-    if src is None or wildcards.signature not in km_signatures(src):
-        return []
-    return f"results/cohorts/{src}/groups/{wildcards.signature}_cutpoints.tsv"
+    return _frozen_cut_file(wildcards.cohort, wildcards.signature)
 
 
 def estimation_of(wildcards):
@@ -275,7 +280,7 @@ def all_targets():
     if FROZEN_FROM is not None:
         t += FROZEN_MODEL
     t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
-          "results/summary/multiplicity.tsv", "results/report/index.html"]
+          "results/summary/multiplicity.tsv", "results/report/index.html", "results/ro-crate-metadata.json"]
     return t
 
 
@@ -308,3 +313,94 @@ def report_inputs(wildcards):
                      "gsea": COHORT_IDS if GSEA_ON else []},
         subs_of={"gsea_contrasts": {c: [k for cc, k in GSEA_PAIRS if cc == c] for c in COHORT_IDS},
                  "predictive_contrasts": {c: PRED_CONTRASTS for c in COHORT_IDS}})
+
+
+# --------------------------------------------------------------------------- the run record
+def group_jobs():
+    """(cohort, signature) of every signature_groups job: the signatures of each cohort's
+    score-group DE contrasts, and (discovery_median) their frozen cut in the discovery cohort."""
+    out = []
+    for c in COHORT_IDS:
+        for k in contrasts_of(c):
+            sig = CONTRASTS[k].get("signature")
+            if sig:
+                out.append((c, sig))
+                if _frozen_cut_file(c, sig):
+                    out.append((CUT_FROM, sig))
+    return list(dict.fromkeys(out))
+
+
+def run_jobs():
+    """(rule, wildcards) of every job of this run: what all_targets() and the report request.
+    The run record lists their outputs (and logs); a test checks every file of a finished run
+    is among them."""
+    jobs = []
+    for c in COHORT_IDS:
+        w = {"cohort": c}
+        jobs += [(r, w) for r in ("validate_inputs", "normalise", "qc", "score", "survival", "random_null",
+                                  "describe")]
+        jobs += [("de", {"cohort": c, "contrast": k}) for k in contrasts_of(c)]
+        jobs += [("km_plot", {"cohort": c, "signature": s}) for s in km_signatures(c)]
+        if c in VALIDATED:
+            jobs.append(("validate_frozen", w))
+    jobs += [("signature_groups", {"cohort": c, "signature": s}) for c, s in group_jobs()]
+    jobs += [("gsea", {"cohort": c, "contrast": k}) for c, k in GSEA_PAIRS]
+    if GSEA_ON:
+        jobs.append(("gsea_summary", {}))
+    if DERIVATION["enabled"]:
+        jobs.append(("derive_signature", {"name": DERIVED_NAME}))
+    if FROZEN_FROM is not None:
+        jobs.append(("freeze_model", {}))
+    jobs += [(r, {}) for r in ("summary", "table1", "interaction_figure", "report")]
+    return jobs
+
+
+def _job_files(kind):
+    from snakemake.io import apply_wildcards
+
+    out = []
+    for rule, w in run_jobs():
+        r = workflow.get_rule(rule)
+        templates = getattr(r, kind) if kind != "benchmark" else ([r.benchmark] if r.benchmark else [])
+        out += [(apply_wildcards(str(f), w), rule) for f in templates]
+    return list(dict.fromkeys(out))
+
+
+def run_outputs():
+    """(path, rule) of every output of this run."""
+    return _job_files("output")
+
+
+def run_traces():
+    """The log (and benchmark) files of this run's jobs: the engine traces the record lists."""
+    return [p for p, _ in _job_files("log") + _job_files("benchmark")]
+
+
+def config_inputs():
+    """(role, path) of every configuration-type file the run read: config files, cohort sheet,
+    reporting items, signature files, gene-set collections, the vendored annotation (when a
+    cohort maps gene ids), the derivation's restricting GMT, the demo truth. The run record
+    copies them (the data inputs are listed per cohort in validated/input_checksums.tsv)."""
+    out = [("config", os.path.relpath(f)) for f in workflow.configfiles]
+    out.append(("cohort_sheet", COHORT_SHEET))
+    if REPORTING and Path(REPORTING).is_file():
+        out.append(("reporting", REPORTING))
+    out += [(f"signature {s['name']}", signature_path(s)) for s in config["signatures"]]
+    out += [(f"gene-set collection {c['name']}", c["gmt"]) for c in GSEA["collections"]]
+    out += [(role, p) for role, p in provenance_files() if not p.startswith("results/")]
+    if DEMO_TRUTH:
+        out.append(("demo truth (SYNTHETIC)", DEMO_TRUTH))
+    return list(dict.fromkeys(out))
+
+
+def run_record_inputs(wildcards):
+    return {"outputs": [p for p, _ in run_outputs()], "config_inputs": [p for _, p in config_inputs()],
+            "checksums": [f"results/cohorts/{c}/validated/input_checksums.tsv" for c in COHORT_IDS],
+            "workflow": [_local_or_abs(f) for _, f in workflow_files(workflow.basedir)]}
+
+
+def _local_or_abs(path):
+    """A path relative to the run directory when it lies inside it, else absolute (so moving a
+    finished run directory does not change a job's inputs)."""
+    rel = os.path.relpath(str(path))
+    return rel if not rel.startswith("..") else str(Path(path).resolve())
