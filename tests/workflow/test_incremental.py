@@ -140,3 +140,26 @@ def test_adding_a_signature_does_not_rerun_the_de_of_another_signatures_groups(g
         assert "gsea" in counts and "survival" in counts  # these do read every signature
     finally:
         cfg_path.write_text(text)
+
+
+def test_adding_a_contrast_of_score_groups_does_not_rerun_the_validation(grown):
+    """A new high-vs-low DE contrast reads the scores, not the clinical table: the plan holds its
+    own DE (and GSEA) jobs and the groups of its signature, not the cohorts' chains."""
+    import yaml
+
+    cfg_path = grown / "config" / "config.yaml"
+    text = cfg_path.read_text()
+    cfg = yaml.safe_load(text)
+    cfg["de"]["contrasts"].append({"name": "lsc17_high_vs_low", "signature": "LSC17", "test": "high",
+                                   "reference": "low"})
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        counts, out = planned_jobs(grown)
+        n = counts.get("de")
+        assert n and counts.get("signature_groups") == n, out[-3000:]
+        for rule in PER_COHORT:
+            assert rule not in counts, (rule, out[-3000:])
+        assert "lsc17_high_vs_low" in out and "mitoscore_high_vs_low" not in "".join(re.findall(r"wildcards: (.*)", out))
+    finally:
+        cfg_path.write_text(text)
+

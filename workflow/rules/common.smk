@@ -129,6 +129,16 @@ def contrasts_of(cohort):
     return [n for n, c in CONTRASTS.items() if contrast_applies(c, COHORTS[cohort])]
 
 
+def clinical_contrasts(wildcards):
+    """What the validation reads of this cohort's DE contrasts: the clinical column, its levels
+    and the covariates each needs kept in the validated table. A contrast of score groups
+    without covariates needs nothing from the clinical table: adding one (e.g. LSC17 high vs
+    low) does not rerun the validation."""
+    keys = ("name", "column", "test", "reference", "covariates")
+    return [{k: CONTRASTS[n][k] for k in keys if k in CONTRASTS[n]} for n in contrasts_of(wildcards.cohort)
+            if CONTRASTS[n].get("column") or CONTRASTS[n].get("covariates")]
+
+
 def _annotation_files():
     """The vendored gene annotation, as a path relative to the run directory when it is
     reachable there (resources/ of the repository or a link to it), else absolute."""

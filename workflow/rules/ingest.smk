@@ -14,7 +14,7 @@ rule validate_inputs:
         endpoint="results/cohorts/{cohort}/validated/endpoint.tsv",
     params:
         cohort=cohort_row,
-        contrasts=lambda w: [CONTRASTS[n] for n in contrasts_of(w.cohort)],
+        contrasts=clinical_contrasts,
         sheet=COHORT_SHEET,
     log:
         "results/logs/{cohort}/validate_inputs.log",
