@@ -110,3 +110,40 @@ def test_a_second_run_in_the_same_directory_is_refused_and_the_first_completes(t
     assert first.returncode == 0, out[-4000:]
     assert runrecord.verify(work / "results", work) == []
     assert snakemake(work, "-n", "--cores", "1").stdout.count("Nothing to be done") == 1
+
+
+def test_two_studies_with_their_own_results_dir_in_one_directory_keep_separate_complete_trees(tmp_path):
+    """config results_dir: every output, log, the report's inputs and the run record follow it,
+    so two studies run in one directory produce two complete result trees and neither touches
+    the other's files (nothing is written to the default results/)."""
+    import yaml
+
+    from .conftest import result_checksums
+
+    work = oracle_workdir(tmp_path, n_random_sets=10)
+    base = yaml.safe_load((work / "config" / "config.yaml").read_text())
+    for name, boot in (("a", 20), ("b", 10)):
+        cfg = dict(base, results_dir=f"results_{name}", report={"title": f"study {name}"},
+                   survival={"n_bootstrap": boot})
+        (work / "config" / f"study_{name}.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    snakemake(work, "--cores", "2", configfile=work / "config" / "study_a.yaml")
+    before = result_checksums(work, "results_a", exclude=())
+    plan = snakemake(work, "-n", "--cores", "2", configfile=work / "config" / "study_b.yaml").stdout
+    assert "validate_inputs" in plan and "results_a/" not in plan  # study b runs everything, in its own tree
+    snakemake(work, "--cores", "2", configfile=work / "config" / "study_b.yaml")
+    assert result_checksums(work, "results_a", exclude=()) == before  # study a untouched
+    assert not (work / "results").exists()
+    trees = {}
+    for name in ("a", "b"):
+        res = work / f"results_{name}"
+        assert runrecord.verify(res, work) == []
+        html = (res / "report" / "index.html").read_text()
+        assert f"study {name}" in html and f"results_{'b' if name == 'a' else 'a'}" not in html
+        trees[name] = {str(p.relative_to(res)) for p in res.rglob("*") if p.is_file()}
+        assert (res / "logs" / "oracle_fixture" / "survival.log").is_file()
+        disc = pd.read_csv(res / "cohorts/oracle_fixture/survival/discrimination.tsv", sep="\t")
+        assert set(disc["n_boot"].dropna()) == {20 if name == "a" else 10}  # each study's own settings
+    assert trees["a"] == trees["b"]  # two complete trees of the same layout
+    for name in ("a", "b"):  # and both are up to date: no job reruns for either
+        out = snakemake(work, "-n", "--cores", "2", configfile=work / "config" / f"study_{name}.yaml").stdout
+        assert "Nothing to be done" in out, out[-2000:]

@@ -34,6 +34,18 @@ CONFIG_NAME = ", ".join(os.path.relpath(str(f)) if not os.path.relpath(str(f)).s
 _rows = preflight.run(config, config_name=CONFIG_NAME, data_checks=workflow.is_main_process)
 validate(config, schema="../schemas/config.schema.yaml")  # passes after the pre-flight; fills defaults
 COHORT_SHEET = config["cohort_sheet"]
+#: the results directory (config results_dir, default results): every rule output, log and
+#: benchmark, the report's inputs and the run record go through res(), the one place that
+#: prefixes them, so two studies with different results_dir in one checkout never overwrite
+#: each other
+RESULTS = os.path.normpath(str(config["results_dir"]))
+
+
+def res(path):
+    """``path`` inside the results directory (``res("cohorts/{cohort}/scores.tsv")``)."""
+    return f"{RESULTS}/{path}"
+
+
 for _row in _rows:
     _line = _row.pop("_line")
     validate(_row, schema="../schemas/cohorts.schema.yaml")
@@ -47,9 +59,9 @@ DERIVATION = config["derivation"]
 if DERIVATION["enabled"]:
     DERIVED_NAME = DERIVATION["name"]
     DERIVED_FROM = derivation_cohort(DERIVATION, _rows, sheet_path=COHORT_SHEET)
-    DERIVED_GMT = f"results/derived/{DERIVED_NAME}.gmt"
+    DERIVED_GMT = res(f"derived/{DERIVED_NAME}.gmt")
     DERIVED_SPEC = {"name": DERIVED_NAME, "gmt": DERIVED_GMT,
-                    "description": f"derived in {DERIVED_FROM}; frozen, validation cohorts only (results/derived/)"}
+                    "description": f"derived in {DERIVED_FROM}; frozen, validation cohorts only ({res('derived/')})"}
     REPORT_CONFIG["signatures"] = list(config["signatures"]) + [DERIVED_SPEC]
 CUT = config["cutpoint"]
 CUT_FROM = (cutpoint_cohort(CUT, _rows, sheet_path=COHORT_SHEET, config_name=CONFIG_NAME)
@@ -62,7 +74,7 @@ GSEA_ON = bool(GSEA["collections"])  # GSEA runs when at least one collection is
 VALIDATION = config["validation"]
 FROZEN_FROM = frozen_cohort(VALIDATION, _rows, sheet_path=COHORT_SHEET, config_name=CONFIG_NAME)
 VALIDATED = validated_cohorts(VALIDATION, _rows, FROZEN_FROM)
-FROZEN_MODEL = ["results/frozen/model.json", "results/frozen/model.sha256", "results/frozen/model_summary.tsv"]
+FROZEN_MODEL = [res("frozen/model.json"), res("frozen/model.sha256"), res("frozen/model_summary.tsv")]
 VALIDATION_FILES = ("frozen_cox.tsv", "calibration.tsv", "calibration_curve.tsv", "frozen_scores.tsv", "status.tsv",
                     "calibration.svg")
 PREDICTIVE = config.get("predictive", {}) or {}
@@ -95,7 +107,7 @@ def frozen_cutpoints(wildcards):
     cutpoints (so changing the discovery cohort regroups the others; adding a cohort does not)."""
     if CUT_FROM is None or wildcards.cohort == CUT_FROM:
         return []
-    return f"results/cohorts/{CUT_FROM}/cutpoints.tsv"
+    return res(f"cohorts/{CUT_FROM}/cutpoints.tsv")
 
 
 def signature_files(wildcards):
@@ -174,11 +186,11 @@ def de_inputs(wildcards):
     """A contrast of score groups reads that signature's own groups (written by
     signature_groups; the rows of scores.tsv for it), not the whole scores table: adding a
     signature does not rerun the DE of another signature's groups."""
-    files = {"counts": f"results/cohorts/{wildcards.cohort}/validated/counts.parquet",
-             "clinical": f"results/cohorts/{wildcards.cohort}/validated/clinical.tsv"}
+    files = {"counts": res(f"cohorts/{wildcards.cohort}/validated/counts.parquet"),
+             "clinical": res(f"cohorts/{wildcards.cohort}/validated/clinical.tsv")}
     sig = CONTRASTS[wildcards.contrast].get("signature")
     if sig:
-        files["scores"] = f"results/cohorts/{wildcards.cohort}/groups/{sig}.tsv"
+        files["scores"] = res(f"cohorts/{wildcards.cohort}/groups/{sig}.tsv")
     return files
 
 
@@ -203,7 +215,7 @@ def _frozen_cut_file(cohort, signature):
     src = None if CUT_FROM is None or cohort == CUT_FROM else CUT_FROM
     if src is None or signature not in km_signatures(src):
         return []
-    return f"results/cohorts/{src}/groups/{signature}_cutpoints.tsv"
+    return res(f"cohorts/{src}/groups/{signature}_cutpoints.tsv")
 
 
 def frozen_signature_cut(wildcards):
@@ -221,7 +233,7 @@ def estimation_of(wildcards):
 def freeze_inputs(wildcards):
     """The frozen model reads only the discovery cohort (adding or changing a validation
     cohort never rebuilds it)."""
-    d = f"results/cohorts/{FROZEN_FROM}"
+    d = res(f"cohorts/{FROZEN_FROM}")
     return {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv",
             "checksums": f"{d}/validated/input_checksums.tsv"}
 
@@ -229,7 +241,7 @@ def freeze_inputs(wildcards):
 def validation_inputs(wildcards):
     """A validation cohort's own scores and clinical table, plus the frozen model when the run
     has a discovery cohort (else the job records the per-cohort fallback)."""
-    d = f"results/cohorts/{wildcards.cohort}"
+    d = res(f"cohorts/{wildcards.cohort}")
     files = {"scores": f"{d}/scores.tsv", "clinical": f"{d}/validated/clinical.tsv"}
     if FROZEN_FROM is not None:
         files.update(model=FROZEN_MODEL[0], sha256=FROZEN_MODEL[1])
@@ -246,8 +258,8 @@ TEST_TABLES = {"cox": "survival/cox.tsv", "logrank": "survival/logrank.tsv", "in
 def summary_inputs(wildcards):
     """Per source table, one file per cohort in cohort-sheet order (params.cohorts); the
     frozen-model HRs of the frozen-validated cohorts (params.validated order)."""
-    files = {k: [f"results/cohorts/{c}/{v}" for c in COHORT_IDS] for k, v in TEST_TABLES.items()}
-    files["frozen_cox"] = [f"results/cohorts/{c}/validation/frozen_cox.tsv" for c in VALIDATED]
+    files = {k: [res(f"cohorts/{c}/{v}") for c in COHORT_IDS] for k, v in TEST_TABLES.items()}
+    files["frozen_cox"] = [res(f"cohorts/{c}/validation/frozen_cox.tsv") for c in VALIDATED]
     return files
 
 
@@ -268,14 +280,14 @@ GSEA_PAIRS = [(c, k) for c in COHORT_IDS for k in contrasts_of(c)] if GSEA_ON el
 
 def per_cohort_targets(cohort):
     t = [
-        f"results/cohorts/{cohort}/qc/qc.tsv",
-        f"results/cohorts/{cohort}/scores.tsv",
-        f"results/cohorts/{cohort}/survival/cox.tsv",
-        f"results/cohorts/{cohort}/random_null/summary.tsv",
+        res(f"cohorts/{cohort}/qc/qc.tsv"),
+        res(f"cohorts/{cohort}/scores.tsv"),
+        res(f"cohorts/{cohort}/survival/cox.tsv"),
+        res(f"cohorts/{cohort}/random_null/summary.tsv"),
     ]
-    t += [f"results/cohorts/{cohort}/de/{c}.tsv" for c in contrasts_of(cohort)]
+    t += [res(f"cohorts/{cohort}/de/{c}.tsv") for c in contrasts_of(cohort)]
     if cohort in VALIDATED:
-        t += [f"results/cohorts/{cohort}/validation/{f}" for f in VALIDATION_FILES]
+        t += [res(f"cohorts/{cohort}/validation/{f}") for f in VALIDATION_FILES]
     return t
 
 
@@ -284,13 +296,13 @@ def all_targets():
     for c in COHORT_IDS:
         t += per_cohort_targets(c)
     if GSEA_ON:
-        t += [f"results/cohorts/{c}/gsea/{k}.tsv" for c, k in GSEA_PAIRS] + ["results/summary/gsea_nes.tsv"]
+        t += [res(f"cohorts/{c}/gsea/{k}.tsv") for c, k in GSEA_PAIRS] + [res("summary/gsea_nes.tsv")]
     if DERIVATION["enabled"]:
         t.append(DERIVED_GMT)
     if FROZEN_FROM is not None:
         t += FROZEN_MODEL
-    t += ["results/summary/hazard_ratios.tsv", "results/summary/meta_analysis.tsv",
-          "results/summary/multiplicity.tsv", "results/report/index.html", "results/ro-crate-metadata.json"]
+    t += [res("summary/hazard_ratios.tsv"), res("summary/meta_analysis.tsv"),
+          res("summary/multiplicity.tsv"), res("report/index.html"), res("ro-crate-metadata.json")]
     return t
 
 
@@ -303,7 +315,7 @@ def provenance_files():
         out += [(f"annotation@{os.path.basename(f)}", f) for f in ANNOTATION_FILES]
     if DERIVATION["enabled"] and DERIVATION.get("restrict_gmt"):
         out.append(("derivation_restrict_gmt", DERIVATION["restrict_gmt"]))
-        out.append(("derived_genes", f"results/derived/{DERIVED_NAME}_genes.tsv"))
+        out.append(("derived_genes", res(f"derived/{DERIVED_NAME}_genes.tsv")))
     return out
 
 
@@ -322,7 +334,7 @@ def report_inputs(wildcards):
         cohort_sets={"validated": VALIDATED, "frozen_model": [FROZEN_FROM] if FROZEN_FROM else [],
                      "gsea": COHORT_IDS if GSEA_ON else []},
         subs_of={"gsea_contrasts": {c: [k for cc, k in GSEA_PAIRS if cc == c] for c in COHORT_IDS},
-                 "predictive_contrasts": {c: PRED_CONTRASTS for c in COHORT_IDS}})
+                 "predictive_contrasts": {c: PRED_CONTRASTS for c in COHORT_IDS}}, results_dir=RESULTS)
 
 
 # --------------------------------------------------------------------------- the run record
@@ -397,7 +409,7 @@ def config_inputs():
         out.append(("reporting", REPORTING))
     out += [(f"signature {s['name']}", signature_path(s)) for s in config["signatures"]]
     out += [(f"gene-set collection {c['name']}", c["gmt"]) for c in GSEA["collections"]]
-    out += [(role, p) for role, p in provenance_files() if not p.startswith("results/")]
+    out += [(role, p) for role, p in provenance_files() if not p.startswith(res(""))]
     if DEMO_TRUTH:
         out.append(("demo truth (SYNTHETIC)", DEMO_TRUTH))
     return list(dict.fromkeys(out))
@@ -405,7 +417,7 @@ def config_inputs():
 
 def run_record_inputs(wildcards):
     return {"outputs": [p for p, _ in run_outputs()], "config_inputs": [p for _, p in config_inputs()],
-            "checksums": [f"results/cohorts/{c}/validated/input_checksums.tsv" for c in COHORT_IDS],
+            "checksums": [res(f"cohorts/{c}/validated/input_checksums.tsv") for c in COHORT_IDS],
             "workflow": [_local_or_abs(f) for _, f in workflow_files(workflow.basedir)]}
 
 

@@ -8,9 +8,9 @@ rule run_record:
     input:
         unpack(run_record_inputs),
     output:
-        crate=report("results/ro-crate-metadata.json", category="Report", subcategory="Provenance",
+        crate=report(res("ro-crate-metadata.json"), category="Report", subcategory="Provenance",
                      caption="../report/run_record.rst", labels={"file": "run record (Workflow Run RO-Crate)"}),
-        snapshot=directory("results/run_record"),
+        snapshot=directory(res("run_record")),
     params:
         output_rules=lambda w: [r for _, r in run_outputs()],
         traces=lambda w: run_traces(),
@@ -18,7 +18,7 @@ rule run_record:
         config=REPORT_CONFIG,
         title=config["report"]["title"],
     log:
-        "results/logs/run_record.log",
+        res("logs/run_record.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(800, 0.01),
