@@ -87,9 +87,11 @@ def oracle_workdir(work: Path, *, n_random_sets: int = 50) -> Path:
     return work
 
 
-def result_checksums(work: Path, sub: str = "results", exclude=("logs", "report", "benchmarks")) -> dict[str, str]:
-    """sha256 of every result file (logs, the report and the rules' benchmark files, which carry
-    dates or timings, excluded)."""
+def result_checksums(work: Path, sub: str = "results",
+                     exclude=("logs", "report", "benchmarks", "ro-crate-metadata.json")) -> dict[str, str]:
+    """sha256 of every result file (logs, the report, the rules' benchmark files and the run
+    record's metadata, which carry dates or timings, excluded; the run record's copies in
+    run_record/ are compared)."""
     import hashlib
 
     out = {}
