@@ -71,41 +71,57 @@ _MONTH_GENE = {9: ("SEPT{n}", "SEPTIN{n}"), 3: ("MARCH{n}", "MARCHF{n}"), 12: ("
 @dataclass(frozen=True)
 class GeneAnnotation:
     """NCBI Gene annotation: ``genes`` (entrez_id, symbol, gene_type, ensembl_ids) and
-    ``aliases`` (alias, entrez_id); lookup dictionaries are built on construction."""
+    ``aliases`` (alias, entrez_id); the lookup dictionaries are built on first use (a job
+    mapping symbols never builds the Ensembl ones)."""
 
     genes: pd.DataFrame
     aliases: pd.DataFrame
     source: str = ""
-    symbols: frozenset = field(init=False, repr=False)
-    entrez_to_symbol: dict = field(init=False, repr=False)
-    ensembl_to_entrez: dict = field(init=False, repr=False)
-    alias_to_symbols: dict = field(init=False, repr=False)
-    gene_type: dict = field(init=False, repr=False)
-    upper_to_symbol: dict = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    @functools.cached_property
+    def entrez_to_symbol(self) -> dict:
         g = self.genes
-        e2s = dict(zip(g["entrez_id"].astype(str), g["symbol"].astype(str)))
-        object.__setattr__(self, "entrez_to_symbol", e2s)
-        object.__setattr__(self, "symbols", frozenset(g["symbol"].astype(str)))
-        up: dict[str, set[str]] = {}
-        for sym in self.symbols:
-            up.setdefault(sym.upper(), set()).add(sym)
-        object.__setattr__(self, "upper_to_symbol", {k: next(iter(v)) for k, v in up.items() if len(v) == 1})
-        object.__setattr__(self, "gene_type", dict(zip(g["entrez_id"].astype(str), g["gene_type"].astype(str))))
+        return dict(zip(g["entrez_id"].astype(str), g["symbol"].astype(str)))
+
+    @functools.cached_property
+    def symbols(self) -> frozenset:
+        return frozenset(self.genes["symbol"].astype(str))
+
+    @functools.cached_property
+    def upper_to_symbol(self) -> dict:
+        """Upper-cased symbol -> the one official symbol with that spelling (case-unique only)."""
+        syms = pd.Series(sorted(self.symbols), dtype=object)
+        up = syms.str.upper()
+        unique = ~up.duplicated(keep=False)
+        return dict(zip(up[unique].tolist(), syms[unique].tolist()))
+
+    @functools.cached_property
+    def gene_type(self) -> dict:
+        g = self.genes
+        return dict(zip(g["entrez_id"].astype(str), g["gene_type"].astype(str)))
+
+    @functools.cached_property
+    def ensembl_to_entrez(self) -> dict:
+        g = self.genes
         ens: dict[str, list[str]] = {}
         for eid, ids in zip(g["entrez_id"].astype(str), g["ensembl_ids"].fillna("").astype(str)):
             for x in ids.split(";"):
                 x = x.strip()
                 if x:
                     ens.setdefault(x, []).append(eid)
-        object.__setattr__(self, "ensembl_to_entrez", {k: tuple(v) for k, v in ens.items()})
-        al: dict[str, set[str]] = {}
-        for a, eid in zip(self.aliases["alias"].astype(str), self.aliases["entrez_id"].astype(str)):
-            s = e2s.get(eid)
-            if s is not None:
-                al.setdefault(a, set()).add(s)
-        object.__setattr__(self, "alias_to_symbols", {k: tuple(sorted(v)) for k, v in al.items()})
+        return {k: tuple(v) for k, v in ens.items()}
+
+    @functools.cached_property
+    def alias_to_symbols(self) -> dict:
+        """Alias -> the sorted official symbols of the genes carrying it."""
+        al = self.aliases
+        d = pd.DataFrame({"alias": al["alias"].astype(str),
+                          "symbol": al["entrez_id"].astype(str).map(self.entrez_to_symbol)})
+        d = d.dropna().drop_duplicates().sort_values(["alias", "symbol"], kind="stable")
+        out: dict[str, list[str]] = {}
+        for a, sym in zip(d["alias"].tolist(), d["symbol"].tolist()):
+            out.setdefault(a, []).append(sym)
+        return {k: tuple(v) for k, v in out.items()}
 
 
 @functools.lru_cache(maxsize=4)

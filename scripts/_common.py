@@ -38,11 +38,36 @@ def setup(snakemake) -> logging.Logger:
 def run(main, snakemake) -> None:
     """Run ``main(snakemake, log)``; log any error (message first) and re-raise."""
     log = setup(snakemake)
+    prof = _profiler(snakemake)
     try:
         main(snakemake, log)
+        if prof is not None:
+            prof()
     except Exception as exc:  # noqa: BLE001 - logged and re-raised
         log.error("%s failed: %s: %s", snakemake.rule, type(exc).__name__, exc)
         raise
+
+
+def _profiler(snakemake):
+    """Developer aid (docs/benchmarks.md "Where the time goes"): with the environment variable
+    MITOSCORE_PROFILE=DIR each job writes a cProfile of its ``main`` to DIR/<rule>_<wildcards>.prof
+    (read with ``python -m pstats``); returns the function that stops and writes it, or None."""
+    import os
+
+    out = os.environ.get("MITOSCORE_PROFILE")
+    if not out:
+        return None
+    import cProfile
+
+    name = "_".join([snakemake.rule, *map(str, snakemake.wildcards)]).replace("/", "_")
+    prof = cProfile.Profile()
+    prof.enable()
+
+    def stop():
+        prof.disable()
+        Path(out).mkdir(parents=True, exist_ok=True)
+        prof.dump_stats(str(Path(out) / f"{name}.prof"))
+    return stop
 
 
 def _annotation_dir(snakemake):
