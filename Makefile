@@ -23,14 +23,17 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 SMK_ARGS = --cores $(CORES) --profile profiles/default $(if $(CONFIG),--configfile $(CONFIG),)
+# the results directory of the config (results_dir, default results); read once the venv exists
+RESULTS_DIR = $(shell $(BIN)/python -c "import sys, yaml; print((yaml.safe_load(open(sys.argv[1])) or {}).get('results_dir', 'results'))" $(or $(CONFIG),config/config.yaml) 2>/dev/null || echo results)
 
 run: $(STAMP)
 	MITOSCORE_CMDLINE="snakemake $(SMK_ARGS)" $(BIN)/snakemake $(SMK_ARGS)
 	@echo ""
-	@echo "Report written to: $(CURDIR)/results/report/index.html"
+	@echo "Report written to: $(abspath $(RESULTS_DIR))/report/index.html"
+	@echo "Run record: $(abspath $(RESULTS_DIR))/ro-crate-metadata.json"
 
 report-zip: $(STAMP)
-	$(BIN)/snakemake $(SMK_ARGS) --report results/report/snakemake_report.zip
+	$(BIN)/snakemake $(SMK_ARGS) --report $(RESULTS_DIR)/report/snakemake_report.zip
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py --out docs/benchmarks.md
 
 clean:
-	rm -rf results .snakemake
+	rm -rf $(RESULTS_DIR) .snakemake

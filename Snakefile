@@ -30,6 +30,7 @@ include: "workflow/rules/random_null.smk"
 include: "workflow/rules/meta.smk"
 include: "workflow/rules/describe.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/run_record.smk"
 
 
 rule all:

@@ -413,11 +413,24 @@ def check_config(config: dict, cohorts: list[dict], *, sheet_path: str, config_n
         problems.raise_if_any()
 
 
-def cohort_params(row: dict) -> dict:
+#: Cohort-sheet columns no analysis reads: they describe the cohort in the report (its card,
+#: the role is passed to the jobs that need it as their own params), so editing them reruns
+#: the report only, never the cohort's chain.
+REPORT_ONLY_COLUMNS = ("description", "role")
+#: The cohort-sheet columns the per-cohort models read (the ``survival`` rule and the frozen
+#: model): covariates, their reference levels, strata and the treatment arm.
+MODEL_COLUMNS = ("covariates", "reference_levels", "strata", "treatment_column", "reference_arm")
+
+
+def cohort_params(row: dict, columns=None, *, exclude=()) -> dict:
     """The parameters of one cohort as passed to its jobs (only this row: changing
     another cohort's row never changes these params, so Snakemake's params trigger
-    does not cascade across cohorts)."""
-    return {k: v for k, v in sorted(row.items()) if not k.startswith("_")}
+    does not cascade across cohorts). ``columns``: keep only these (a job gets only the
+    columns its outputs depend on, e.g. :data:`MODEL_COLUMNS`; absent ones are left out,
+    as empty cells are); ``exclude``: drop these (e.g. :data:`REPORT_ONLY_COLUMNS`)."""
+    keep = None if columns is None else set(columns)
+    return {k: v for k, v in sorted(row.items())
+            if not k.startswith("_") and k not in exclude and (keep is None or k in keep)}
 
 
 def contrast_applies(contrast: dict, row: dict) -> bool:

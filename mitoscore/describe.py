@@ -56,6 +56,20 @@ def _median_iqr(s: pd.Series, digits: int = 1, *, sig: bool = False) -> str:
     return f"{f(np.median(s))} [{a}{sep}{b}]"
 
 
+def _level_counts(present: Mapping[str, pd.Series], cohorts, level, *, numeric: bool = False) -> dict[str, str]:
+    """'n (%)' of ``level`` among the non-missing values of each cohort ('not recorded' where the
+    cohort has no such column); ``numeric`` compares as numbers (codes such as response 1/0)."""
+    vals = {}
+    for c in cohorts:
+        s = present.get(c)
+        if s is None:
+            vals[c] = "not recorded"
+            continue
+        s = pd.to_numeric(s, errors="coerce") if numeric else s.astype(object)
+        vals[c] = _n_pct(int((s == level).sum()), int(s.notna().sum()))
+    return vals
+
+
 def table_one(clinicals: Mapping[str, pd.DataFrame], scores: Mapping[str, pd.DataFrame] | None = None, *,
               primary: str | None = None, time: str = TIME, event: str = EVENT) -> pd.DataFrame:
     """Table 1: rows = characteristic / level, one column per cohort (strings as printed).
@@ -104,29 +118,14 @@ def table_one(clinicals: Mapping[str, pd.DataFrame], scores: Mapping[str, pd.Dat
         label = "Best response" if var == "response" else var
         if var == "response":
             for code, lab in ((1, "CR/CRi (responder)"), (0, "refractory")):
-                vals = {}
-                for c in cohorts:
-                    s = present.get(c)
-                    if s is None:
-                        vals[c] = "not recorded"
-                        continue
-                    s = pd.to_numeric(s, errors="coerce")
-                    vals[c] = _n_pct(int((s == code).sum()), int(s.notna().sum()))
-                add(label, lab, vals)
+                add(label, lab, _level_counts(present, cohorts, code, numeric=True))
         elif _is_numeric(pd.to_numeric(allv, errors="coerce")) and \
                 pd.to_numeric(allv, errors="coerce").notna().sum() == allv.notna().sum():
             add(var, "median [Q1-Q3]", {c: (_median_iqr(present[c]) if c in present else "not recorded")
                                         for c in cohorts})
         else:
             for lv in _level_order(allv.astype(object)):
-                vals = {}
-                for c in cohorts:
-                    s = present.get(c)
-                    if s is None:
-                        vals[c] = "not recorded"
-                        continue
-                    vals[c] = _n_pct(int((s.astype(object) == lv).sum()), int(s.notna().sum()))
-                add(var, str(lv), vals)
+                add(var, str(lv), _level_counts(present, cohorts, lv))
         add(label, "missing", {c: (fmt.count(present[c].isna().sum()) if c in present else "not recorded")
                                for c in cohorts})
     if scores is not None and primary:

@@ -420,6 +420,21 @@ def _to_int_counts(df: pd.DataFrame, *, file: str, round_estimated: bool) -> pd.
 
 
 # --------------------------------------------------------------------------- GDC STAR
+def _check_sheet_matches_files(missing: list[str], extra: list[str], root, sheet) -> None:
+    """A GDC sample sheet and the downloaded STAR files must name the same files: raise one
+    InputError listing the sheet's files not found under ``root`` and the files not in the sheet."""
+    if not (missing or extra):
+        return
+    msg = []
+    if missing:
+        msg.append(f"{len(missing)} file(s) of the sample sheet not found under {root}: {_preview(missing, 5)}")
+    if extra:
+        msg.append(f"{len(extra)} count file(s) not in the sample sheet: {_preview(extra, 5)}")
+    raise InputError("; ".join(msg), file=str(sheet), column="File Name",
+                     fix="download the sample sheet and the files from the same GDC cart, "
+                         "or delete the rows/files that do not belong to this cohort")
+
+
 def read_gdc_sample_sheet(path: str | os.PathLike, *, id_column: str = "Sample ID") -> dict[str, str]:
     """GDC sample sheet (TSV) -> {File Name: id}. Only STAR gene-count files are kept."""
     p = Path(path)
@@ -515,16 +530,7 @@ def _read_gdc_star(p: Path, *, sample_sheet, column: str, round_estimated: bool,
         if single_file:
             mapping = {k: v for k, v in mapping.items() if k in by_name}
             missing = []
-        extra = [f for f in by_name if f not in mapping]
-        if missing or extra:
-            msg = []
-            if missing:
-                msg.append(f"{len(missing)} file(s) of the sample sheet not found under {root}: {_preview(missing, 5)}")
-            if extra:
-                msg.append(f"{len(extra)} count file(s) not in the sample sheet: {_preview(extra, 5)}")
-            raise InputError("; ".join(msg), file=str(sample_sheet), column="File Name",
-                             fix="download the sample sheet and the files from the same GDC cart, "
-                                 "or delete the rows/files that do not belong to this cohort")
+        _check_sheet_matches_files(missing, [f for f in by_name if f not in mapping], root, sample_sheet)
         order = list(mapping.items())
     else:
         order = [(name, name[: -len(GDC_SUFFIX)]) for name in by_name]
@@ -603,17 +609,7 @@ def peek_counts(path: str | os.PathLike, *, fmt: str = "auto", sample_sheet: str
             mapping = read_gdc_sample_sheet(sheet, id_column=gdc_id_column)
             names = {f.name for f in files}
             missing = [f for f in mapping if f not in names]
-            extra = sorted(n for n in names if n not in mapping)
-            if missing or extra:
-                msg = []
-                if missing:
-                    msg.append(f"{len(missing)} file(s) of the sample sheet not found under {root}: "
-                               f"{_preview(missing, 5)}")
-                if extra:
-                    msg.append(f"{len(extra)} count file(s) not in the sample sheet: {_preview(extra, 5)}")
-                raise InputError("; ".join(msg), file=str(sheet), column="File Name",
-                                 fix="download the sample sheet and the files from the same GDC cart, "
-                                     "or delete the rows/files that do not belong to this cohort")
+            _check_sheet_matches_files(missing, sorted(n for n in names if n not in mapping), root, sheet)
             samples = list(mapping.values())
         else:
             samples = [f.name[: -len(GDC_SUFFIX)] for f in files]

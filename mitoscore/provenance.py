@@ -38,6 +38,7 @@ PACKAGES: dict[str, str] = {
     "jsonschema": "jsonschema",
     "pyyaml": "PyYAML",
     "jinja2": "Jinja2",
+    "rocrate": "rocrate",
     "mitoscore": "mitoscore",
 }
 

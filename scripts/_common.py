@@ -28,7 +28,11 @@ def setup(snakemake) -> logging.Logger:
     logging.captureWarnings(True)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    return logging.getLogger(f"mitoscore.{snakemake.rule}")
+    log = logging.getLogger(f"mitoscore.{snakemake.rule}")
+    # the first line of every job log: the job's start (UTC), read by the run record (mitoscore.runrecord)
+    from datetime import datetime, timezone
+    log.info("job started %s (rule %s)", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), snakemake.rule)
+    return log
 
 
 def run(main, snakemake) -> None:

@@ -8,7 +8,7 @@ from _common import ROOT, run
 def main(snakemake, log):
     from pathlib import Path
 
-    from mitoscore import provenance, report
+    from mitoscore import provenance, report, runrecord
     from mitoscore.io import atomic_write, write_tsv
 
     p = snakemake.params
@@ -20,7 +20,8 @@ def main(snakemake, log):
                               config_files=list(p.config_files), packages=packages)
     with atomic_write(out.packages, "w", encoding="utf-8") as fh:
         fh.write(provenance.freeze_text(packages))
-    page = report.render_report(data, lock_link=Path(out.packages).name)
+    # the run record is written after the report, at the root of the results directory
+    page = report.render_report(data, lock_link=Path(out.packages).name, run_record_link=runrecord.LINK_FROM_REPORT)
     with atomic_write(out.html, "w", encoding="utf-8") as fh:
         fh.write(page)
     pv = data.provenance

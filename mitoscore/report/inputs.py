@@ -31,8 +31,8 @@ KINDS = ("tsv", "svg", "json", "text")
 class Input:
     """One file the report reads.
 
-    ``path``: template relative to the run directory with ``{cohort}``, ``{signature}`` or
-    ``{contrast}`` placeholders as the scope requires. ``when(row)``: cohort-scope condition
+    ``path``: template relative to the results directory (``results_dir``, default ``results``)
+    with ``{cohort}``, ``{signature}`` or ``{contrast}`` placeholders as the scope requires. ``when(row)``: cohort-scope condition
     on the cohort sheet row (default: every cohort). ``among``: the name of a cohort set
     given to :func:`report_inputs` (``cohort_sets``, e.g. ``validated``: the cohorts the
     frozen model is applied to); a cohort-scope input is requested only for its members, a
@@ -59,7 +59,7 @@ class Input:
             raise ValueError(f"Input {self.key}: '@' is reserved for the name separator")
 
 
-C = "results/cohorts/{cohort}"
+C = "cohorts/{cohort}"
 INPUTS: list[Input] = [
     # per cohort: validated inputs, QC, scores
     Input("clinical", f"{C}/validated/clinical.tsv", ids=True, description="standardised clinical table"),
@@ -111,17 +111,17 @@ INPUTS: list[Input] = [
     Input("gsea_svg", f"{C}/gsea/{{contrast}}_top_mitochondrial.svg", scope="contrast", kind="svg",
           subs="gsea_contrasts"),
     # across cohorts
-    Input("hazard_ratios", "results/summary/hazard_ratios.tsv", scope="summary"),
-    Input("meta_analysis", "results/summary/meta_analysis.tsv", scope="summary"),
-    Input("leave_one_out", "results/summary/leave_one_out.tsv", scope="summary"),
-    Input("forest", "results/summary/forest.tsv", scope="summary"),
-    Input("forest_svg", "results/summary/forest.svg", scope="summary", kind="svg"),
-    Input("interaction_svg", "results/summary/interaction.svg", scope="summary", kind="svg"),
-    Input("table1", "results/summary/table1.tsv", scope="summary"),
-    Input("multiplicity", "results/summary/multiplicity.tsv", scope="summary"),
-    Input("frozen_model", "results/frozen/model_summary.tsv", scope="summary", among="frozen_model"),
-    Input("gsea_concordance", "results/summary/gsea_concordance.tsv", scope="summary", among="gsea"),
-    Input("gsea_heatmap_svg", "results/summary/gsea_nes_heatmap.svg", scope="summary", kind="svg", among="gsea"),
+    Input("hazard_ratios", "summary/hazard_ratios.tsv", scope="summary"),
+    Input("meta_analysis", "summary/meta_analysis.tsv", scope="summary"),
+    Input("leave_one_out", "summary/leave_one_out.tsv", scope="summary"),
+    Input("forest", "summary/forest.tsv", scope="summary"),
+    Input("forest_svg", "summary/forest.svg", scope="summary", kind="svg"),
+    Input("interaction_svg", "summary/interaction.svg", scope="summary", kind="svg"),
+    Input("table1", "summary/table1.tsv", scope="summary"),
+    Input("multiplicity", "summary/multiplicity.tsv", scope="summary"),
+    Input("frozen_model", "frozen/model_summary.tsv", scope="summary", among="frozen_model"),
+    Input("gsea_concordance", "summary/gsea_concordance.tsv", scope="summary", among="gsea"),
+    Input("gsea_heatmap_svg", "summary/gsea_nes_heatmap.svg", scope="summary", kind="svg", among="gsea"),
 ]
 
 
@@ -154,7 +154,8 @@ def report_inputs(cohorts: Mapping[str, Mapping], *, signatures_of: Mapping[str,
                   provenance: Iterable[tuple[str, str]] = (), reporting: str | None = None,
                   truth: str | None = None, inputs: Sequence[Input] | None = None,
                   cohort_sets: Mapping[str, Sequence[str]] | None = None,
-                  subs_of: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> dict[str, str]:
+                  subs_of: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+                  results_dir: str = "results") -> dict[str, str]:
     """The named inputs of the report rule.
 
     ``cohorts``: cohort id -> cohort sheet row (sheet order); ``signatures_of``: the
@@ -165,15 +166,22 @@ def report_inputs(cohorts: Mapping[str, Mapping], *, signatures_of: Mapping[str,
     ``reporting``: config/reporting.yaml when it exists; ``truth``: the planted-truth file
     of the SYNTHETIC demo (configured, never guessed); ``cohort_sets``: named cohort sets for
     :attr:`Input.among` (an unknown name is an empty set); ``subs_of``: named per-cohort lists
-    for :attr:`Input.subs` (``signatures`` and ``contrasts`` default to the two arguments).
+    for :attr:`Input.subs` (``signatures`` and ``contrasts`` default to the two arguments);
+    ``results_dir``: the results directory the result paths are below (config ``results_dir``).
     """
+    def under(path: str) -> str:
+        # paths are relative to the results directory; a path written with the former
+        # "results/" prefix is accepted too
+        rel = path[len("results/"):] if path.startswith("results/") else path
+        return f"{results_dir}/{rel}"
+
     sets = {k: list(v) for k, v in dict(cohort_sets or {}).items()}
     lists = {"signatures": signatures_of, "contrasts": contrasts_of, **dict(subs_of or {})}
     out: dict[str, str] = {}
     for inp in (INPUTS if inputs is None else inputs):
         if inp.scope == "summary":
             if inp.among is None or sets.get(inp.among):
-                out[name(inp.key)] = inp.path
+                out[name(inp.key)] = under(inp.path)
             continue
         for cohort, row in cohorts.items():
             if inp.when is not None and not inp.when(row):
@@ -181,11 +189,11 @@ def report_inputs(cohorts: Mapping[str, Mapping], *, signatures_of: Mapping[str,
             if inp.among is not None and cohort not in sets.get(inp.among, ()):
                 continue
             if inp.scope == "cohort":
-                out[name(inp.key, cohort)] = inp.path.format(cohort=cohort)
+                out[name(inp.key, cohort)] = under(inp.path.format(cohort=cohort))
                 continue
             default = "signatures" if inp.scope == "signature" else "contrasts"
             for sub in (lists.get(inp.subs or default) or {}).get(cohort, ()):
-                out[name(inp.key, cohort, sub)] = inp.path.format(cohort=cohort, **{inp.scope: sub})
+                out[name(inp.key, cohort, sub)] = under(inp.path.format(cohort=cohort, **{inp.scope: sub}))
     for sig, path in dict(signature_files).items():
         out[name("signature", sig)] = str(path)
     seen = set()

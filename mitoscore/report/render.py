@@ -74,8 +74,10 @@ def _refs(s: Section) -> str:
 
 
 def render_report(data: ReportData, *, sections: Sequence[Section] | None = None, lock_link: str | None = None,
-                  hypotheses=None) -> str:
-    """Render the whole report (HTML string) from loaded data."""
+                  hypotheses=None, run_record_link: str | None = None) -> str:
+    """Render the whole report (HTML string) from loaded data. ``run_record_link``: the run
+    record (``ro-crate-metadata.json``) relative to the report; it is written after the report,
+    so the link is its fixed relative path (mitoscore.runrecord.LINK_FROM_REPORT)."""
     sections = list(SECTIONS if sections is None else sections)
     ps = Pseudonymiser(data.pseudonymise)
     for cd in data.cohorts.values():
@@ -87,7 +89,8 @@ def render_report(data: ReportData, *, sections: Sequence[Section] | None = None
     excluded = set(((data.reporting or {}).get("sections") or {}).get("exclude") or [])
     excluded -= {s.id for s in sections if s.always}
     syn = synthetic_cohorts(data)
-    ctx = Ctx(data, ps, {"synthetic": syn, "sections": sections, "lock_link": lock_link})
+    ctx = Ctx(data, ps, {"synthetic": syn, "sections": sections, "lock_link": lock_link,
+                                "run_record_link": run_record_link})
 
     contents: dict[str, dict | None] = {}
     status: dict[str, str] = {}
@@ -136,5 +139,5 @@ def render_report(data: ReportData, *, sections: Sequence[Section] | None = None
         dirty=bool(git.get("dirty")), version=(pv.get("versions") or {}).get("mitoscore", "?"),
         cohorts=list(data.cohorts.values()), synthetic=syn, pseudonymised=ps.enabled,
         off=[s.title for s in sections if s.id in excluded], sections=out_sections,
-        first_result=FIRST_RESULT_SECTION)
+        first_result=FIRST_RESULT_SECTION, run_record_link=run_record_link)
     return ps.page(page)

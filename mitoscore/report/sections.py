@@ -821,6 +821,12 @@ def c_gsea(ctx: Ctx) -> dict | None:
     if conc is None and not blocks:
         return None
     gcfg = ctx.data.config.get("gsea") or {}
+    if conc is not None and len(conc):
+        # the mitochondrial collections and the signatures, strongest mean NES first within each contrast
+        mito = {c.get("name") for c in gcfg.get("collections") or [] if c.get("mitochondrial")} | {"signatures"}
+        conc = conc[conc["collection"].isin(mito)] if conc["collection"].isin(mito).any() else conc
+        conc = conc.assign(_a=-pd.to_numeric(conc["mean_nes"], errors="coerce").abs()).sort_values(
+            ["contrast", "_a", "term"], kind="stable").drop(columns="_a")
     return {"blocks": blocks, "n_perm": gcfg.get("n_permutations"), "rank_by": gcfg.get("rank_by", "stat"),
             "min_size": gcfg.get("min_size", 15), "max_size": gcfg.get("max_size", 500),
             "collections": [c.get("name") for c in gcfg.get("collections") or []],
@@ -932,6 +938,7 @@ def c_provenance(ctx: Ctx) -> dict:
             else None, "n_results": len(rck) if rck is not None else 0,
             "versions": table(vv, [C("package", "Package"), C("version", "Version")], max_rows=200, id="versions"),
             "lock": [f"{k}=={v}" for k, v in pk.items()], "lock_link": ctx.state.get("lock_link"),
+            "run_record_link": ctx.state.get("run_record_link"),
             "config_yaml": ctx.data.config_yaml,
             "sheet": table(sheet, [C(c, c) for c in sheet.columns], max_rows=1000),
             "warnings": ctx.data.warnings}

@@ -443,3 +443,33 @@ def test_contrast_arm_absent_from_every_cohort_is_an_input_error(repo_golden):
                                         primary="PRIMARY")
     assert set(no_arm.contrasts.status) == {"skipped"} and no_arm.contrasts.reason.str.contains("no treatment").all()
     analysis.check_contrast_arms({"c1": no_arm.contrasts}, CONTRASTS)  # no treatment column anywhere: no error
+
+
+@pytest.mark.parametrize("cut_rule", ["median", "discovery_median", "tertiles"])
+def test_one_signature_scored_alone_gives_the_rows_of_the_full_scoring(fixture_counts, cut_rule):
+    """The signature_groups rule scores a DE contrast's signature alone (so adding another
+    signature does not rerun that DE); its rows must be exactly the rows score_cohort gives
+    it among all signatures and comparators (byte-identical once written with %.10g)."""
+    from mitoscore.io import as_written
+
+    expr, sigs = _cut_inputs(fixture_counts)
+    sigs["OTHER"] = Signature("OTHER", sigs["MITO_SIGNATURE"].genes[:25], None, "", "")
+    full = analysis.score_cohort(expr, sigs, single_genes=["MITO003"], cut_rule=cut_rule, cohort="C")
+    for name in ("MITO_SIGNATURE", "W"):
+        alone = analysis.score_cohort(expr, {name: sigs[name]}, sensitivity=(), cut_rule=cut_rule, cohort="C")
+        rows = full.scores[full.scores.signature == name].reset_index(drop=True)
+        pd.testing.assert_frame_equal(as_written(alone.scores), as_written(rows))  # exact, as written
+        assert (alone.scores["group"].to_numpy() == rows["group"].to_numpy()).all()
+        cuts = full.cutpoints[full.cutpoints.signature == name].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone.cutpoints, cuts)
+    # and with a frozen cut from another cohort (discovery_median outside the discovery cohort)
+    if cut_rule == "discovery_median":
+        disc = analysis.score_cohort(expr.iloc[:, :30], sigs, sensitivity=(), cut_rule=cut_rule, cohort="D")
+        full = analysis.score_cohort(expr.iloc[:, 30:], sigs, sensitivity=(), cut_rule=cut_rule, cohort="V",
+                                     frozen=disc.cutpoints)
+        one = disc.cutpoints[disc.cutpoints.signature == "MITO_SIGNATURE"]
+        alone = analysis.score_cohort(expr.iloc[:, 30:], {"MITO_SIGNATURE": sigs["MITO_SIGNATURE"]},
+                                      sensitivity=(), cut_rule=cut_rule, cohort="V", frozen=one)
+        rows = full.scores[full.scores.signature == "MITO_SIGNATURE"].reset_index(drop=True)
+        assert (alone.scores["group"].to_numpy() == rows["group"].to_numpy()).all()
+        assert (alone.scores["group"] == "high").sum() != 15  # the frozen cut, not this cohort's median

@@ -224,3 +224,28 @@ def test_every_schema_key_and_column_is_documented():
                and not any(f"`{k.rsplit('.', 1)[0]}.{x}`" in doc for x in [k.rsplit('.', 1)[-1]])]
     missing += [c for c in load_schema("cohorts")["properties"] if f"`{c}`" not in doc]
     assert not missing, f"undocumented in config/README.md: {missing}"
+
+
+def test_cohort_params_subsets_carry_only_what_each_job_reads():
+    """Per-rule subsets of a cohort's row (issue 14): the validation gets the row without the
+    report-only columns; the models get MODEL_COLUMNS; a script reading a column outside its
+    subset would silently see None, so the scripts are checked statically too."""
+    import re
+    from pathlib import Path
+
+    from mitoscore.config import MODEL_COLUMNS, REPORT_ONLY_COLUMNS, clinical_options
+
+    row = {"cohort": "c1", "counts": "a", "clinical": "b", "_line": 2, "description": "free text",
+           "role": "validation", "covariates": "age", "strata": "site", "time_column": "t"}
+    v = cohort_params(row, exclude=REPORT_ONLY_COLUMNS)
+    assert "description" not in v and "role" not in v and v["time_column"] == "t"
+    assert cohort_params(row, MODEL_COLUMNS) == {"covariates": "age", "strata": "site"}
+    # the validation's clinical settings do not depend on the report-only columns
+    assert clinical_options(v) == clinical_options(row)
+    root = Path(__file__).resolve().parents[2]
+    for mod in ("mitoscore/cohort.py", "mitoscore/inputs.py"):
+        for col in REPORT_ONLY_COLUMNS:
+            assert not re.search(rf"row(\.get\(|\[)\"{col}\"", (root / mod).read_text()), (mod, col)
+    for script in ("scripts/survival.py", "scripts/freeze_model.py"):
+        used = set(re.findall(r"row(?:\.get\(|\[)\"(\w+)\"", (root / script).read_text()))
+        assert used and used <= set(MODEL_COLUMNS), (script, used - set(MODEL_COLUMNS))

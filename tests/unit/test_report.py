@@ -741,6 +741,11 @@ def test_report_inputs_are_declared_once_and_loaded_as_given(tree):
     extra = I.Input("only_validation", "results/cohorts/{cohort}/x.tsv", when=lambda r: r.get("role") == "validation")
     got = I.report_inputs(params, signatures_of={}, contrasts_of={}, inputs=[extra])
     assert list(got) == ["only_validation@SYNTHETIC_cohortB"]
+    # every result path follows the configured results directory (config results_dir)
+    other = I.report_inputs(params, signatures_of={}, contrasts_of={}, results_dir="study2/results")
+    assert other["cox@SYNTHETIC_cohortB"] == "study2/results/cohorts/SYNTHETIC_cohortB/survival/cox.tsv"
+    assert other["meta_analysis"] == "study2/results/summary/meta_analysis.tsv"
+    assert all(v.startswith("study2/results/") for k, v in other.items() if I.parse_name(k)[0] != "signature")
     # the loader reads exactly the given files: an input left out is not read from the tree
     data = load(root, config, params, rep, files={k: v for k, v in files.items() if k != "cox@SYNTHETIC_cohortB"})
     assert data.cohorts["SYNTHETIC_cohortB"].t("cox") is None and data.cohorts["SYNTHETIC_cohortA"].t("cox") is not None
@@ -772,7 +777,7 @@ def test_provenance_appendix(page, tree):
     assert "not a git checkout" in prov
     assert "MITOSCORE_CMDLINE" in prov
     assert "seed.survival" in prov and "seed.random sets" in prov
-    assert "index.html</code> stays in <code>results/report/" in prov
+    assert "index.html</code> stays in <code>report/</code> of the results directory" in prov
     sig = _section(page, "signatures")
     assert "A, B, C" in sig and 'data-col="weight" data-v="-0.25"' in sig
 

@@ -20,10 +20,12 @@ def test_every_rule_declares_resources_log_and_script():
         assert re.search(r"^\s+threads:\s*\d+", body, re.M), f"{fname}:{rule} lacks threads"
         assert "mem_mb=" in body and "runtime=" in body, f"{fname}:{rule} lacks mem_mb/runtime"
         assert re.search(r"mem_mb=mem_mb\(", body), f"{fname}:{rule}: memory should scale with input size"
-        assert re.search(r"^\s+log:\s*\n\s+\"results/logs/", body, re.M), f"{fname}:{rule} lacks a log"
+        # every path goes through res() (common.smk): the configurable results directory
+        assert re.search(r"^\s+log:\s*\n\s+res\(\"logs/", body, re.M), f"{fname}:{rule} lacks a log under res()"
+        assert '"results/' not in body, f"{fname}:{rule}: write res(\"...\") instead of a literal results/ path"
         script = re.search(r'script:\s*\n\s+"\.\./\.\./scripts/(\w+\.py)"', body)
         assert script and (REPO / "scripts" / script.group(1)).exists(), f"{fname}:{rule} lacks its script"
-        log_path = re.search(r"log:\s*\n\s+(\"[^\"]+\")", body).group(1)
+        log_path = re.search(r"log:\s*\n\s+res\((\"[^\"]+\")", body).group(1)
         outs = body[body.index("output:"):body.index("log:")]
         for w in ("cohort", "contrast", "name"):
             if "{" + w + "}" in outs:

@@ -87,8 +87,10 @@ def oracle_workdir(work: Path, *, n_random_sets: int = 50) -> Path:
     return work
 
 
-def result_checksums(work: Path, sub: str = "results", exclude=("logs", "report")) -> dict[str, str]:
-    """sha256 of every result file (logs and the report, which carry dates, excluded)."""
+def result_checksums(work: Path, sub: str = "results",
+                     exclude=("logs", "report", "ro-crate-metadata.json")) -> dict[str, str]:
+    """sha256 of every result file (logs, the report and the run record's metadata, which carry
+    dates, excluded; the run record's copies in run_record/ are compared)."""
     import hashlib
 
     out = {}

@@ -59,7 +59,8 @@ def test_adding_a_cohort_runs_only_its_jobs_and_keeps_others_identical(grown):
     # validation cohort) and the cross-cohort Table 1 and interaction figure
     expected = {r: 1 for r in PER_COHORT} | {"de": 2, "gsea": 2, "summary": 1, "gsea_summary": 1, "report": 1,
                                              "validate_frozen": 1, "km_plot": 4, "table1": 1,
-                                             "interaction_figure": 1}
+                                             "interaction_figure": 1, "signature_groups": 1,
+                                             "run_record": 1}
     assert counts == expected, out[-3000:]
     assert "SYNTHETIC_cohortA" not in "".join(re.findall(r"wildcards: (.*)", out))
     assert "SYNTHETIC_cohortB" not in "".join(re.findall(r"wildcards: (.*)", out))
@@ -96,3 +97,69 @@ def test_changing_one_cohorts_parameters_reruns_only_that_cohort(grown):
         assert "freeze_model" not in counts and counts.get("validate_frozen") == 1, out[-3000:]
     finally:
         sheet.write_text(text)
+
+
+def test_editing_a_cohort_description_reruns_only_the_report(grown):
+    """The free-text description is shown in the report's cohort card and read by no analysis
+    (config.REPORT_ONLY_COLUMNS): editing it reruns the report (and the run record written
+    after it), not the cohort's validation-to-survival chain."""
+    sheet = grown / "config" / "cohorts.tsv"
+    text = sheet.read_text()
+    lines = text.splitlines()
+    col = lines[0].split("\t").index("description")
+    fields = lines[2].split("\t")
+    fields[col] = fields[col] + " (description edited)"
+    lines[2] = "\t".join(fields)
+    sheet.write_text("\n".join(lines) + "\n")
+    try:
+        counts, out = planned_jobs(grown)
+        assert set(counts) <= {"report", "run_record"} and counts.get("report") == 1, out[-3000:]
+    finally:
+        sheet.write_text(text)
+    assert planned_jobs(grown)[0] == {}  # restored: nothing to do
+
+
+def test_adding_a_signature_does_not_rerun_the_de_of_another_signatures_groups(grown):
+    """The MITOSCORE high-vs-low DE reads MITOSCORE's own groups (groups/MITOSCORE.tsv, rule
+    signature_groups), not the whole scores table: adding a signature rescores the cohorts and
+    reruns what depends on every signature (survival, null, GSEA's signature sets, ...) but
+    schedules no DE job and leaves the groups file alone."""
+    import yaml
+
+    cfg_path = grown / "config" / "config.yaml"
+    text = cfg_path.read_text()
+    cfg = yaml.safe_load(text)
+    cfg["signatures"].append({"name": "MITOCARTA3_TCA_CYCLE", "gmt": "config/signatures/comparators.gmt"})
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        counts, out = planned_jobs(grown)
+        n = len(re.findall(r"^SYNTHETIC_cohort\w+\t", (grown / "config" / "cohorts.tsv").read_text(), flags=re.M))
+        assert counts.get("score") == n, out[-3000:]
+        for rule in ("de", "signature_groups", "derive_signature", "validate_inputs", "normalise", "qc"):
+            assert rule not in counts, (rule, out[-3000:])
+        assert "gsea" in counts and "survival" in counts  # these do read every signature
+    finally:
+        cfg_path.write_text(text)
+
+
+def test_adding_a_contrast_of_score_groups_does_not_rerun_the_validation(grown):
+    """A new high-vs-low DE contrast reads the scores, not the clinical table: the plan holds its
+    own DE (and GSEA) jobs and the groups of its signature, not the cohorts' chains."""
+    import yaml
+
+    cfg_path = grown / "config" / "config.yaml"
+    text = cfg_path.read_text()
+    cfg = yaml.safe_load(text)
+    cfg["de"]["contrasts"].append({"name": "lsc17_high_vs_low", "signature": "LSC17", "test": "high",
+                                   "reference": "low"})
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    try:
+        counts, out = planned_jobs(grown)
+        n = counts.get("de")
+        assert n and counts.get("signature_groups") == n, out[-3000:]
+        for rule in PER_COHORT:
+            assert rule not in counts, (rule, out[-3000:])
+        assert "lsc17_high_vs_low" in out and "mitoscore_high_vs_low" not in "".join(re.findall(r"wildcards: (.*)", out))
+    finally:
+        cfg_path.write_text(text)
+

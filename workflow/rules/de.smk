@@ -5,22 +5,22 @@ rule de:
     input:
         unpack(de_inputs),
     output:
-        table=report("results/cohorts/{cohort}/de/{contrast}.tsv", category="{cohort}",
+        table=report(res("cohorts/{cohort}/de/{contrast}.tsv"), category="{cohort}",
                      subcategory="Differential expression", caption="../report/table.rst",
                      labels={"cohort": "{cohort}", "contrast": "{contrast}", "table": "DESeq2 results"}),
-        summary=report("results/cohorts/{cohort}/de/{contrast}_summary.tsv", category="{cohort}",
+        summary=report(res("cohorts/{cohort}/de/{contrast}_summary.tsv"), category="{cohort}",
                        subcategory="Differential expression", caption="../report/de_summary.rst",
                        labels={"cohort": "{cohort}", "contrast": "{contrast}", "table": "DE summary"}),
-        volcano=report("results/cohorts/{cohort}/de/{contrast}_volcano.svg", category="{cohort}", subcategory="Differential expression",
+        volcano=report(res("cohorts/{cohort}/de/{contrast}_volcano.svg"), category="{cohort}", subcategory="Differential expression",
                        caption="../report/volcano.rst",
                        labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "volcano"}),
-        ma=report("results/cohorts/{cohort}/de/{contrast}_ma.svg", category="{cohort}", subcategory="Differential expression",
+        ma=report(res("cohorts/{cohort}/de/{contrast}_ma.svg"), category="{cohort}", subcategory="Differential expression",
                   caption="../report/ma.rst", labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "MA"}),
     params:
         contrast=lambda w: CONTRASTS[w.contrast],
         de=lambda w: {k: v for k, v in config["de"].items() if k != "contrasts"},
     log:
-        "results/logs/{cohort}/de_{contrast}.log",
+        res("logs/{cohort}/de_{contrast}.log"),
     threads: 2
     resources:
         mem_mb=mem_mb(2000, 40),

@@ -3,19 +3,19 @@
 
 rule derive_signature:
     input:
-        de=lambda w: f"results/cohorts/{DERIVED_FROM}/de/{DERIVATION['contrast']}.tsv",
+        de=lambda w: res(f"cohorts/{DERIVED_FROM}/de/{DERIVATION['contrast']}.tsv"),
         restrict=DERIVATION.get("restrict_gmt", []),
     output:
-        gmt=report("results/derived/{name}.gmt", category="Derived signature",
+        gmt=report(res("derived/{name}.gmt"), category="Derived signature",
                    caption="../report/derived.rst", labels={"signature": "{name}", "file": "GMT"}),
-        genes=report("results/derived/{name}_genes.tsv", category="Derived signature",
+        genes=report(res("derived/{name}_genes.tsv"), category="Derived signature",
                      caption="../report/derived.rst", labels={"signature": "{name}", "file": "genes"}),
-        checksum="results/derived/{name}.sha256",
+        checksum=res("derived/{name}.sha256"),
     params:
         derivation=DERIVATION,
         cohort=lambda w: DERIVED_FROM,
     log:
-        "results/logs/derive_{name}.log",
+        res("logs/derive_{name}.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(500, 20),

@@ -5,21 +5,21 @@
 
 rule describe:
     input:
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
-        flow="results/cohorts/{cohort}/validated/flow.tsv",
-        scores="results/cohorts/{cohort}/scores.tsv",
-        sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
+        clinical=res("cohorts/{cohort}/validated/clinical.tsv"),
+        flow=res("cohorts/{cohort}/validated/flow.tsv"),
+        scores=res("cohorts/{cohort}/scores.tsv"),
+        sensitivity=res("cohorts/{cohort}/scores_sensitivity.tsv"),
     output:
-        marker=report("results/cohorts/{cohort}/describe/marker_by_variable.tsv", category="{cohort}",
+        marker=report(res("cohorts/{cohort}/describe/marker_by_variable.tsv"), category="{cohort}",
                       subcategory="Scores", caption="../report/marker_by_variable.rst",
                       labels={"cohort": "{cohort}", "table": "marker by clinical variable"}),
-        score_methods="results/cohorts/{cohort}/describe/score_method_correlation.tsv",
-        flow_svg=report("results/cohorts/{cohort}/describe/flow.svg", category="{cohort}", subcategory="Patient flow",
+        score_methods=res("cohorts/{cohort}/describe/score_method_correlation.tsv"),
+        flow_svg=report(res("cohorts/{cohort}/describe/flow.svg"), category="{cohort}", subcategory="Patient flow",
                         caption="../report/flow_diagram.rst", labels={"cohort": "{cohort}", "figure": "patient flow"}),
     params:
         primary=config["primary_signature"],
     log:
-        "results/logs/{cohort}/describe.log",
+        res("logs/{cohort}/describe.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(600, 10),
@@ -32,16 +32,16 @@ rule describe:
 
 rule table1:
     input:
-        clinical=expand("results/cohorts/{cohort}/validated/clinical.tsv", cohort=COHORT_IDS),
-        scores=expand("results/cohorts/{cohort}/scores.tsv", cohort=COHORT_IDS),
+        clinical=expand(res("cohorts/{cohort}/validated/clinical.tsv"), cohort=COHORT_IDS),
+        scores=expand(res("cohorts/{cohort}/scores.tsv"), cohort=COHORT_IDS),
     output:
-        table=report("results/summary/table1.tsv", category="Report", subcategory="Patients",
+        table=report(res("summary/table1.tsv"), category="Report", subcategory="Patients",
                      caption="../report/table1.rst", labels={"table": "Table 1 (patient characteristics)"}),
     params:
         cohorts=COHORT_IDS,
         primary=config["primary_signature"],
     log:
-        "results/logs/table1.log",
+        res("logs/table1.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),

@@ -6,20 +6,20 @@
 
 rule gsea:
     input:
-        de="results/cohorts/{cohort}/de/{contrast}.tsv",
+        de=res("cohorts/{cohort}/de/{contrast}.tsv"),
         collections=[c["gmt"] for c in GSEA["collections"]],
         signatures=signature_files,
     output:
-        table=report("results/cohorts/{cohort}/gsea/{contrast}.tsv", category="{cohort}", subcategory="GSEA",
+        table=report(res("cohorts/{cohort}/gsea/{contrast}.tsv"), category="{cohort}", subcategory="GSEA",
                      caption="../report/gsea_table.rst",
                      labels={"cohort": "{cohort}", "contrast": "{contrast}", "table": "GSEA prerank"}),
-        gmt=report("results/cohorts/{cohort}/gsea/{contrast}_gene_sets.gmt", category="{cohort}", subcategory="GSEA",
+        gmt=report(res("cohorts/{cohort}/gsea/{contrast}_gene_sets.gmt"), category="{cohort}", subcategory="GSEA",
                    caption="../report/gsea_gmt.rst",
                    labels={"cohort": "{cohort}", "contrast": "{contrast}", "file": "gene sets tested"}),
-        top=report("results/cohorts/{cohort}/gsea/{contrast}_top_mitochondrial.svg", category="{cohort}",
+        top=report(res("cohorts/{cohort}/gsea/{contrast}_top_mitochondrial.svg"), category="{cohort}",
                    subcategory="GSEA", caption="../report/gsea_enrichment.rst",
                    labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "top mitochondrial sets"}),
-        signatures=report("results/cohorts/{cohort}/gsea/{contrast}_signatures.svg", category="{cohort}",
+        signatures=report(res("cohorts/{cohort}/gsea/{contrast}_signatures.svg"), category="{cohort}",
                           subcategory="GSEA", caption="../report/gsea_enrichment.rst",
                           labels={"cohort": "{cohort}", "contrast": "{contrast}", "figure": "signatures"}),
     params:
@@ -28,7 +28,7 @@ rule gsea:
         signatures=signature_specs,
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
-        "results/logs/{cohort}/gsea_{contrast}.log",
+        res("logs/{cohort}/gsea_{contrast}.log"),
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 20),
@@ -41,13 +41,13 @@ rule gsea:
 
 rule gsea_summary:
     input:
-        tables=[f"results/cohorts/{c}/gsea/{k}.tsv" for c, k in GSEA_PAIRS],
+        tables=[res(f"cohorts/{c}/gsea/{k}.tsv") for c, k in GSEA_PAIRS],
     output:
-        nes=report("results/summary/gsea_nes.tsv", category="GSEA across cohorts", caption="../report/gsea_nes.rst",
+        nes=report(res("summary/gsea_nes.tsv"), category="GSEA across cohorts", caption="../report/gsea_nes.rst",
                    labels={"table": "NES and FDR per set, cohort and contrast"}),
-        concordance=report("results/summary/gsea_concordance.tsv", category="GSEA across cohorts",
+        concordance=report(res("summary/gsea_concordance.tsv"), category="GSEA across cohorts",
                            caption="../report/gsea_nes.rst", labels={"table": "direction concordance"}),
-        heatmap=report("results/summary/gsea_nes_heatmap.svg", category="GSEA across cohorts",
+        heatmap=report(res("summary/gsea_nes_heatmap.svg"), category="GSEA across cohorts",
                        caption="../report/gsea_heatmap.rst", labels={"figure": "NES heatmap, mitochondrial sets"}),
     params:
         pairs=GSEA_PAIRS,
@@ -56,7 +56,7 @@ rule gsea_summary:
         circular={k: c["signature"] for k, c in CONTRASTS.items() if c.get("signature")},
         fdr_max=GSEA["fdr_max"],
     log:
-        "results/logs/gsea_summary.log",
+        res("logs/gsea_summary.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(800, 5),

@@ -5,19 +5,19 @@ rule validate_inputs:
     input:
         unpack(cohort_inputs),
     output:
-        counts="results/cohorts/{cohort}/validated/counts.parquet",
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
-        flow=report("results/cohorts/{cohort}/validated/flow.tsv", category="{cohort}", subcategory="Patient flow",
+        counts=res("cohorts/{cohort}/validated/counts.parquet"),
+        clinical=res("cohorts/{cohort}/validated/clinical.tsv"),
+        flow=report(res("cohorts/{cohort}/validated/flow.tsv"), category="{cohort}", subcategory="Patient flow",
                     caption="../report/flow.rst", labels={"cohort": "{cohort}", "table": "patient flow"}),
-        gene_map="results/cohorts/{cohort}/validated/gene_map.tsv",
-        checksums="results/cohorts/{cohort}/validated/input_checksums.tsv",
-        endpoint="results/cohorts/{cohort}/validated/endpoint.tsv",
+        gene_map=res("cohorts/{cohort}/validated/gene_map.tsv"),
+        checksums=res("cohorts/{cohort}/validated/input_checksums.tsv"),
+        endpoint=res("cohorts/{cohort}/validated/endpoint.tsv"),
     params:
         cohort=cohort_row,
-        contrasts=lambda w: [CONTRASTS[n] for n in contrasts_of(w.cohort)],
+        contrasts=clinical_contrasts,
         sheet=COHORT_SHEET,
     log:
-        "results/logs/{cohort}/validate_inputs.log",
+        res("logs/{cohort}/validate_inputs.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 12),

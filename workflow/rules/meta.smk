@@ -7,16 +7,16 @@ rule summary:
     input:
         unpack(summary_inputs),
     output:
-        hazard_ratios=report("results/summary/hazard_ratios.tsv", category="Meta-analysis",
+        hazard_ratios=report(res("summary/hazard_ratios.tsv"), category="Meta-analysis",
                              caption="../report/hazard_ratios.rst", labels={"table": "per-cohort hazard ratios"}),
-        meta=report("results/summary/meta_analysis.tsv", category="Meta-analysis",
+        meta=report(res("summary/meta_analysis.tsv"), category="Meta-analysis",
                     caption="../report/meta.rst", labels={"table": "random-effects meta-analysis"}),
-        loo="results/summary/leave_one_out.tsv",
-        multiplicity=report("results/summary/multiplicity.tsv", category="Meta-analysis",
+        loo=res("summary/leave_one_out.tsv"),
+        multiplicity=report(res("summary/multiplicity.tsv"), category="Meta-analysis",
                             caption="../report/multiplicity.rst", labels={"table": "multiplicity (families)"}),
-        forest_table=report("results/summary/forest.tsv", category="Meta-analysis", caption="../report/forest_table.rst",
+        forest_table=report(res("summary/forest.tsv"), category="Meta-analysis", caption="../report/forest_table.rst",
                             labels={"table": "forest plot data (weights)"}),
-        forest=report("results/summary/forest.svg", category="Meta-analysis", caption="../report/forest.rst",
+        forest=report(res("summary/forest.svg"), category="Meta-analysis", caption="../report/forest.rst",
                       labels={"figure": "forest plot"}),
     params:
         cohorts=COHORT_IDS,
@@ -28,7 +28,7 @@ rule summary:
         multiplicity=config["multiplicity"],
         predictive_contrasts=PREDICTIVE.get("contrasts", []),
     log:
-        "results/logs/summary.log",
+        res("logs/summary.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(800, 5),

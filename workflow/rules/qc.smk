@@ -3,15 +3,15 @@
 
 rule normalise:
     input:
-        counts="results/cohorts/{cohort}/validated/counts.parquet",
+        counts=res("cohorts/{cohort}/validated/counts.parquet"),
     output:
-        size_factors="results/cohorts/{cohort}/expr/size_factors.tsv",
-        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
-        vst="results/cohorts/{cohort}/expr/vst.parquet",
+        size_factors=res("cohorts/{cohort}/expr/size_factors.tsv"),
+        log2norm=res("cohorts/{cohort}/expr/log2norm.parquet"),
+        vst=res("cohorts/{cohort}/expr/vst.parquet"),
     params:
         inference=config["de"]["inference"],
     log:
-        "results/logs/{cohort}/normalise.log",
+        res("logs/{cohort}/normalise.log"),
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 30),
@@ -24,22 +24,22 @@ rule normalise:
 
 rule qc:
     input:
-        counts="results/cohorts/{cohort}/validated/counts.parquet",
-        vst="results/cohorts/{cohort}/expr/vst.parquet",
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
+        counts=res("cohorts/{cohort}/validated/counts.parquet"),
+        vst=res("cohorts/{cohort}/expr/vst.parquet"),
+        clinical=res("cohorts/{cohort}/validated/clinical.tsv"),
     output:
-        qc=report("results/cohorts/{cohort}/qc/qc.tsv", category="{cohort}", subcategory="QC", caption="../report/table.rst",
+        qc=report(res("cohorts/{cohort}/qc/qc.tsv"), category="{cohort}", subcategory="QC", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "QC"}),
-        pca="results/cohorts/{cohort}/qc/pca.tsv",
-        pca_plot=report("results/cohorts/{cohort}/qc/pca.svg", category="{cohort}", subcategory="QC",
+        pca=res("cohorts/{cohort}/qc/pca.tsv"),
+        pca_plot=report(res("cohorts/{cohort}/qc/pca.svg"), category="{cohort}", subcategory="QC",
                         caption="../report/pca.rst", labels={"cohort": "{cohort}", "figure": "PCA of VST"}),
-        lib_plot=report("results/cohorts/{cohort}/qc/library_sizes.svg", category="{cohort}", subcategory="QC",
+        lib_plot=report(res("cohorts/{cohort}/qc/library_sizes.svg"), category="{cohort}", subcategory="QC",
                         caption="../report/library_sizes.rst",
                         labels={"cohort": "{cohort}", "figure": "library sizes"}),
     params:
         color_by=config["qc"]["pca_color_by"],
     log:
-        "results/logs/{cohort}/qc.log",
+        res("logs/{cohort}/qc.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 20),

@@ -1,21 +1,21 @@
 # Random-signature null: is each signature better than random gene sets of its own size?
 # Size-matched random gene sets (random single genes for single-gene comparators) are
 # scored and modelled like the signature; the observed model is read from the survival
-# rule's cox.tsv (never refitted). Outputs in results/cohorts/{cohort}/random_null/.
+# rule's cox.tsv (never refitted). Outputs in <results_dir>/cohorts/{cohort}/random_null/.
 
 rule random_null:
     input:
-        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
-        cox="results/cohorts/{cohort}/survival/cox.tsv",
+        log2norm=res("cohorts/{cohort}/expr/log2norm.parquet"),
+        clinical=res("cohorts/{cohort}/validated/clinical.tsv"),
+        cox=res("cohorts/{cohort}/survival/cox.tsv"),
         signatures=signature_files,
         annotation=annotation_inputs,
     output:
-        null="results/cohorts/{cohort}/random_null/null.tsv",
-        summary=report("results/cohorts/{cohort}/random_null/summary.tsv", category="{cohort}",
+        null=res("cohorts/{cohort}/random_null/null.tsv"),
+        summary=report(res("cohorts/{cohort}/random_null/summary.tsv"), category="{cohort}",
                        subcategory="Random-signature null", caption="../report/table.rst",
                        labels={"cohort": "{cohort}", "table": "random-signature null"}),
-        plot=report("results/cohorts/{cohort}/random_null/null.svg", category="{cohort}",
+        plot=report(res("cohorts/{cohort}/random_null/null.svg"), category="{cohort}",
                     subcategory="Random-signature null", caption="../report/random_null.rst",
                     labels={"cohort": "{cohort}", "figure": "random gene-set null"}),
     params:
@@ -25,7 +25,7 @@ rule random_null:
         min_events=config["survival"]["min_events"],
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
-        "results/logs/{cohort}/random_null.log",
+        res("logs/{cohort}/random_null.log"),
     threads: 2
     resources:
         mem_mb=mem_mb(1500, 20),

@@ -6,11 +6,11 @@ rule report:
     input:
         unpack(report_inputs),
     output:
-        html=report("results/report/index.html", category="Report", caption="../report/report_html.rst",
+        html=report(res("report/index.html"), category="Report", caption="../report/report_html.rst",
                     labels={"file": "HTML report (self-contained)"}),
-        provenance=report("results/report/provenance.tsv", category="Report", subcategory="Provenance",
+        provenance=report(res("report/provenance.tsv"), category="Report", subcategory="Provenance",
                           caption="../report/provenance.rst", labels={"table": "provenance"}),
-        packages=report("results/report/packages.lock.txt", category="Report", subcategory="Provenance",
+        packages=report(res("report/packages.lock.txt"), category="Report", subcategory="Provenance",
                         caption="../report/packages.rst", labels={"file": "resolved Python packages (lock)"}),
     params:
         cohorts=lambda w: {c: cohort_params(r) for c, r in COHORTS.items()},
@@ -19,7 +19,7 @@ rule report:
         # relative paths: moving a finished run directory must not re-trigger the report
         config_files=lambda w: sorted({os.path.relpath(f) for f in workflow.configfiles}),
     log:
-        "results/logs/report.log",
+        res("logs/report.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(1500, 3),

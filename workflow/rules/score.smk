@@ -4,18 +4,18 @@
 
 rule score:
     input:
-        log2norm="results/cohorts/{cohort}/expr/log2norm.parquet",
+        log2norm=res("cohorts/{cohort}/expr/log2norm.parquet"),
         signatures=signature_files,
         frozen_cutpoints=frozen_cutpoints,
         annotation=annotation_inputs,
     output:
-        scores=report("results/cohorts/{cohort}/scores.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
+        scores=report(res("cohorts/{cohort}/scores.tsv"), category="{cohort}", subcategory="Scores", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "scores"}),
-        sensitivity="results/cohorts/{cohort}/scores_sensitivity.tsv",
-        coverage="results/cohorts/{cohort}/signature_coverage.tsv",
-        cutpoints=report("results/cohorts/{cohort}/cutpoints.tsv", category="{cohort}", subcategory="Scores", caption="../report/table.rst",
+        sensitivity=res("cohorts/{cohort}/scores_sensitivity.tsv"),
+        coverage=res("cohorts/{cohort}/signature_coverage.tsv"),
+        cutpoints=report(res("cohorts/{cohort}/cutpoints.tsv"), category="{cohort}", subcategory="Scores", caption="../report/table.rst",
                          labels={"cohort": "{cohort}", "table": "cutpoints"}),
-        plot=report("results/cohorts/{cohort}/scores.svg", category="{cohort}", subcategory="Scores",
+        plot=report(res("cohorts/{cohort}/scores.svg"), category="{cohort}", subcategory="Scores",
                     caption="../report/scores.rst", labels={"cohort": "{cohort}", "figure": "score distributions"}),
     params:
         signatures=signature_specs,
@@ -24,7 +24,7 @@ rule score:
         min_coverage=config["min_signature_coverage"],
         gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
     log:
-        "results/logs/{cohort}/score.log",
+        res("logs/{cohort}/score.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 10),
@@ -34,3 +34,34 @@ rule score:
     script:
         "../../scripts/score.py"
 
+
+# One signature's scores and groups on their own (the rows of scores.tsv for it, computed by the
+# same function with that signature alone: ssGSEA is normalised per signature, so the rows are
+# the same). A DE contrast of score groups reads only this file, so adding a signature (which
+# rewrites scores.tsv) does not rerun it.
+rule signature_groups:
+    input:
+        log2norm=res("cohorts/{cohort}/expr/log2norm.parquet"),
+        signature=signature_file,
+        frozen_cut=frozen_signature_cut,
+        annotation=annotation_inputs,
+    output:
+        groups=res("cohorts/{cohort}/groups/{signature}.tsv"),
+        cutpoints=res("cohorts/{cohort}/groups/{signature}_cutpoints.tsv"),
+    params:
+        signature=signature_spec,
+        alpha=config["scoring"]["alpha"],
+        cutpoint=config["cutpoint"],
+        min_coverage=config["min_signature_coverage"],
+        gene_ids=lambda w: COHORTS[w.cohort].get("gene_ids", "symbol"),
+        cut_source=cut_source,
+    log:
+        res("logs/{cohort}/signature_groups_{signature}.log"),
+    threads: 1
+    resources:
+        mem_mb=mem_mb(1000, 10),
+        runtime=runtime_min(5, 0.2),
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../../scripts/signature_groups.py"

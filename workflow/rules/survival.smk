@@ -2,59 +2,59 @@
 
 rule survival:
     input:
-        scores="results/cohorts/{cohort}/scores.tsv",
-        clinical="results/cohorts/{cohort}/validated/clinical.tsv",
+        scores=res("cohorts/{cohort}/scores.tsv"),
+        clinical=res("cohorts/{cohort}/validated/clinical.tsv"),
     output:
-        cox=report("results/cohorts/{cohort}/survival/cox.tsv", category="{cohort}", subcategory="Survival",
+        cox=report(res("cohorts/{cohort}/survival/cox.tsv"), category="{cohort}", subcategory="Survival",
                    caption="../report/cox.rst", labels={"cohort": "{cohort}", "table": "Cox models"}),
-        logrank=report("results/cohorts/{cohort}/survival/logrank.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        logrank=report(res("cohorts/{cohort}/survival/logrank.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "log-rank"}),
-        km="results/cohorts/{cohort}/survival/km.tsv",
-        km_median=report("results/cohorts/{cohort}/survival/km_median.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        km=res("cohorts/{cohort}/survival/km.tsv"),
+        km_median=report(res("cohorts/{cohort}/survival/km_median.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "median OS"}),
-        cox_zph=report("results/cohorts/{cohort}/survival/cox_zph.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        cox_zph=report(res("cohorts/{cohort}/survival/cox_zph.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "PH diagnostics (cox.zph)"}),
-        interaction=report("results/cohorts/{cohort}/survival/interaction.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        interaction=report(res("cohorts/{cohort}/survival/interaction.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "score x treatment"}),
-        discrimination=report("results/cohorts/{cohort}/survival/discrimination.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        discrimination=report(res("cohorts/{cohort}/survival/discrimination.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "discrimination"}),
-        response=report("results/cohorts/{cohort}/survival/response.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        response=report(res("cohorts/{cohort}/survival/response.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "response"}),
-        maxstat=report("results/cohorts/{cohort}/survival/maxstat_exploratory.tsv", category="{cohort}", subcategory="Survival", caption="../report/table.rst",
+        maxstat=report(res("cohorts/{cohort}/survival/maxstat_exploratory.tsv"), category="{cohort}", subcategory="Survival", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "maxstat (EXPLORATORY)"}),
-        power="results/cohorts/{cohort}/survival/power.tsv",
-        skipped="results/cohorts/{cohort}/survival/skipped_models.tsv",
-        predictive=report("results/cohorts/{cohort}/survival/predictive.tsv", category="{cohort}", subcategory="Predictive",
+        power=res("cohorts/{cohort}/survival/power.tsv"),
+        skipped=res("cohorts/{cohort}/survival/skipped_models.tsv"),
+        predictive=report(res("cohorts/{cohort}/survival/predictive.tsv"), category="{cohort}", subcategory="Predictive",
                    caption="../report/predictive.rst", labels={"cohort": "{cohort}", "table": "predictive contrasts (score x arm)"}),
-        treatment_effect=report("results/cohorts/{cohort}/survival/treatment_effect.tsv", category="{cohort}", subcategory="Predictive",
+        treatment_effect=report(res("cohorts/{cohort}/survival/treatment_effect.tsv"), category="{cohort}", subcategory="Predictive",
                    caption="../report/table.rst", labels={"cohort": "{cohort}", "table": "treatment effect along the score"}),
-        km_by_arm="results/cohorts/{cohort}/survival/km_by_arm.tsv",
-        response_by_arm=report("results/cohorts/{cohort}/survival/response_by_arm.tsv", category="{cohort}", subcategory="Predictive",
+        km_by_arm=res("cohorts/{cohort}/survival/km_by_arm.tsv"),
+        response_by_arm=report(res("cohorts/{cohort}/survival/response_by_arm.tsv"), category="{cohort}", subcategory="Predictive",
                    caption="../report/table.rst", labels={"cohort": "{cohort}", "table": "response by arm (score x arm)"}),
-        predictive_contrasts=report("results/cohorts/{cohort}/survival/predictive_contrasts.tsv", category="{cohort}",
+        predictive_contrasts=report(res("cohorts/{cohort}/survival/predictive_contrasts.tsv"), category="{cohort}",
                    subcategory="Predictive", caption="../report/table.rst",
                    labels={"cohort": "{cohort}", "table": "predictive contrasts analysed / skipped"}),
         treatment_effect_plots=[
-            report(f"results/cohorts/{{cohort}}/survival/treatment_effect_{c}.svg", category="{cohort}", subcategory="Predictive",
+            report(res(f"cohorts/{{cohort}}/survival/treatment_effect_{c}.svg"), category="{cohort}", subcategory="Predictive",
                    caption="../report/treatment_effect.rst",
                    labels={"cohort": "{cohort}", "contrast": c, "figure": "treatment effect along the score"})
             for c in PRED_CONTRASTS
         ],
         km_by_arm_plots=[
-            report(f"results/cohorts/{{cohort}}/survival/km_by_arm_{c}.svg", category="{cohort}", subcategory="Predictive",
+            report(res(f"cohorts/{{cohort}}/survival/km_by_arm_{c}.svg"), category="{cohort}", subcategory="Predictive",
                    caption="../report/km_by_arm.rst",
                    labels={"cohort": "{cohort}", "contrast": c, "figure": "Kaplan-Meier by arm x score group"})
             for c in PRED_CONTRASTS
         ],
     params:
-        cohort=cohort_row,
+        cohort=cohort_models,  # only the columns the models read (MODEL_COLUMNS)
         survival=config["survival"],
         cutpoint=config["cutpoint"],
         primary=config["primary_signature"],
         estimation=estimation_of,
         predictive=PREDICTIVE,
     log:
-        "results/logs/{cohort}/survival.log",
+        res("logs/{cohort}/survival.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(1000, 20),
@@ -67,17 +67,17 @@ rule survival:
 
 rule km_plot:
     input:
-        km="results/cohorts/{cohort}/survival/km.tsv",
-        logrank="results/cohorts/{cohort}/survival/logrank.tsv",
-        cox="results/cohorts/{cohort}/survival/cox.tsv",
+        km=res("cohorts/{cohort}/survival/km.tsv"),
+        logrank=res("cohorts/{cohort}/survival/logrank.tsv"),
+        cox=res("cohorts/{cohort}/survival/cox.tsv"),
     output:
-        svg=report("results/cohorts/{cohort}/survival/km_{signature}.svg", category="{cohort}", subcategory="Survival",
+        svg=report(res("cohorts/{cohort}/survival/km_{signature}.svg"), category="{cohort}", subcategory="Survival",
                    caption="../report/km.rst", labels={"cohort": "{cohort}", "signature": "{signature}",
                                                        "figure": "Kaplan-Meier"}),
     params:
         cut_rule=config["cutpoint"]["rule"],
     log:
-        "results/logs/{cohort}/km_plot_{signature}.log",
+        res("logs/{cohort}/km_plot_{signature}.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),
@@ -90,16 +90,16 @@ rule km_plot:
 
 rule interaction_figure:
     input:
-        interaction=expand("results/cohorts/{cohort}/survival/interaction.tsv", cohort=COHORT_IDS),
+        interaction=expand(res("cohorts/{cohort}/survival/interaction.tsv"), cohort=COHORT_IDS),
     output:
-        svg=report("results/summary/interaction.svg", category="Meta-analysis", caption="../report/interaction.rst",
+        svg=report(res("summary/interaction.svg"), category="Meta-analysis", caption="../report/interaction.rst",
                    labels={"figure": "score x treatment, all cohorts"}),
     params:
         cohorts=COHORT_IDS,
         primary=config["primary_signature"],
         reference_arms={c: COHORTS[c].get("reference_arm", "") for c in COHORT_IDS},
     log:
-        "results/logs/interaction_figure.log",
+        res("logs/interaction_figure.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(600, 5),

@@ -8,18 +8,18 @@ rule freeze_model:
     input:
         unpack(freeze_inputs),
     output:
-        model=report("results/frozen/model.json", category="Frozen-model validation", caption="../report/frozen.rst",
+        model=report(res("frozen/model.json"), category="Frozen-model validation", caption="../report/frozen.rst",
                      labels={"file": "frozen model (JSON)"}),
-        sha256="results/frozen/model.sha256",
-        summary=report("results/frozen/model_summary.tsv", category="Frozen-model validation",
+        sha256=res("frozen/model.sha256"),
+        summary=report(res("frozen/model_summary.tsv"), category="Frozen-model validation",
                        caption="../report/frozen.rst", labels={"file": "frozen model (table)"}),
     params:
         discovery=lambda w: FROZEN_FROM,
-        cohort=lambda w: cohort_params(COHORTS[FROZEN_FROM]),
+        cohort=lambda w: model_columns(FROZEN_FROM),
         survival=config["survival"],
         cutpoint=config["cutpoint"],
     log:
-        "results/logs/freeze_model.log",
+        res("logs/freeze_model.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(800, 10),
@@ -34,18 +34,18 @@ rule validate_frozen:
     input:
         unpack(validation_inputs),
     output:
-        frozen_cox=report("results/cohorts/{cohort}/validation/frozen_cox.tsv", category="{cohort}",
+        frozen_cox=report(res("cohorts/{cohort}/validation/frozen_cox.tsv"), category="{cohort}",
                           subcategory="Frozen-model validation", caption="../report/frozen.rst",
                           labels={"cohort": "{cohort}", "table": "frozen score and groups: Cox HR"}),
-        calibration=report("results/cohorts/{cohort}/validation/calibration.tsv", category="{cohort}",
+        calibration=report(res("cohorts/{cohort}/validation/calibration.tsv"), category="{cohort}",
                            subcategory="Frozen-model validation", caption="../report/frozen.rst",
                            labels={"cohort": "{cohort}", "table": "calibration and Brier scores"}),
-        curve="results/cohorts/{cohort}/validation/calibration_curve.tsv",
-        frozen_scores="results/cohorts/{cohort}/validation/frozen_scores.tsv",
-        status=report("results/cohorts/{cohort}/validation/status.tsv", category="{cohort}",
+        curve=res("cohorts/{cohort}/validation/calibration_curve.tsv"),
+        frozen_scores=res("cohorts/{cohort}/validation/frozen_scores.tsv"),
+        status=report(res("cohorts/{cohort}/validation/status.tsv"), category="{cohort}",
                       subcategory="Frozen-model validation", caption="../report/frozen.rst",
                       labels={"cohort": "{cohort}", "table": "frozen validation status"}),
-        plot=report("results/cohorts/{cohort}/validation/calibration.svg", category="{cohort}",
+        plot=report(res("cohorts/{cohort}/validation/calibration.svg"), category="{cohort}",
                     subcategory="Frozen-model validation", caption="../report/frozen.rst",
                     labels={"cohort": "{cohort}", "figure": "calibration"}),
     params:
@@ -54,7 +54,7 @@ rule validate_frozen:
         survival=config["survival"],
         primary=config["primary_signature"],
     log:
-        "results/logs/{cohort}/validate_frozen.log",
+        res("logs/{cohort}/validate_frozen.log"),
     threads: 1
     resources:
         mem_mb=mem_mb(800, 10),
