@@ -486,7 +486,8 @@ def targets(df: pd.DataFrame) -> list[str]:
         ratio = fast.compute_s / r2.compute_s
         line(f"DE {g} x {s} at most 0.25x R DESeq2 on 2 cores (MulticoreParam(2)) with identical results",
              f"{ratio:.2f}x ({fast.compute_s:.1f} s vs {r2.compute_s:.1f} s; serial R {r1.compute_s:.1f} s, "
-             f"{fast.compute_s / r1.compute_s:.2f}x); {r2.note}",
+             f"{fast.compute_s / r1.compute_s:.2f}x; vs a perfect 2-core R = serial / 2: "
+             f"{2 * fast.compute_s / r1.compute_s:.2f}x); {r2.note}",
              ratio <= 0.25 and "identical=True" in str(r2.note) and "same NA pattern=True" in str(r2.note))
     sc = df[(df.section == "scores") & df.task.eq("fast_ssgsea_2thread")]
     if len(sc):
@@ -698,7 +699,10 @@ def write_markdown(path: Path, info: dict, quick: bool) -> None:
              "says otherwise, \"peak MiB\" is the largest single process of the measurement (wait4 ru_maxrss). Each "
              "row says when it was measured and the machine's 1-minute load average then (the machine is shared "
              "with other jobs: with a load above 2 on 2 cores every time is an upper bound). Ratios compare rows "
-             "of the same run. " + ("**QUICK mode (small sizes).**" if quick else ""),
+             "of the same run. The machine (2 cores) was shared with another developer's jobs during these "
+             "measurements: the load column shows how busy it was; with load above 2 every process, mitoscore's and "
+             "R's, got less than the cores it asked for, and R's 2-worker runs may gain nothing over serial. "
+             + ("**QUICK mode (small sizes).**" if quick else ""),
              "", "## Machine and versions", "", "| item | value |", "| --- | --- |"]
     lines += [f"| {k} | {v} |" for k, v in info.items()]
 
@@ -727,7 +731,8 @@ def write_markdown(path: Path, info: dict, quick: bool) -> None:
             wall = (f", wall {fast.wall_s / r1.wall_s:.2f}x" if pd.notna(fast.wall_s) else
                     " (wall not separable: same process as the pydeseq2 default back end)")
             two = (f"; vs R on 2 cores {fast.compute_s / r2.compute_s:.2f}x (R 2 cores / R serial = "
-                   f"{r2.compute_s / r1.compute_s:.2f})" if r2 is not None else "")
+                   f"{r2.compute_s / r1.compute_s:.2f}); vs a perfect 2-core R (serial R / 2, the bound if R's "
+                   f"second worker had a free core) {2 * fast.compute_s / r1.compute_s:.2f}x" if r2 is not None else "")
             ratios.append(f"- {g} x {s}: mitoscore / R DESeq2 compute time: vs serial R {fast.compute_s / r1.compute_s:.2f}x"
                           f"{wall}{two}")
         lines += ["", "Ratios measured in this run:", ""] + (ratios or ["- R not installed: no ratio"])
