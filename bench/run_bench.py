@@ -682,8 +682,12 @@ def _keep_unmeasured(lines: list[str], path: Path, measured: set[str]) -> list[s
         title = lines[i][3:]
         key = next((v for k, v in SECTION_OF.items() if title.startswith(k)), None)
         old = _old_section(path, title.split(" (")[0]) if key and key not in measured else []
+        note = "(Kept from the previous version of this page: not re-measured since.)"
+        old = [x for x in old if x != note]
+        while old and not old[-1].strip():
+            old.pop()
         if old:
-            out += old + ["", "(Kept from the previous version of this page: not re-measured since.)", ""]
+            out += old + ["", note, ""]
         else:
             out += lines[i:j]
     return out
