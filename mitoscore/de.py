@@ -64,6 +64,16 @@ def make_inference(inference: Inference | object = "fast", n_cpus: int = 1):
 
 
 # --------------------------------------------------------------------------- helpers
+def _dds_class(inf):
+    """pydeseq2's ``DeseqDataSet`` for the default back end; for the vectorised one, its
+    subclass :class:`mitoscore.fastdeseq.FastDeseqDataSet` (a per-gene loop vectorised)."""
+    from .fastdeseq import FastDeseqDataSet, VectorizedInference
+    if isinstance(inf, VectorizedInference):
+        return FastDeseqDataSet
+    from pydeseq2.dds import DeseqDataSet
+    return DeseqDataSet
+
+
 def _check_counts(counts: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(counts, pd.DataFrame):
         raise TypeError("counts must be a pandas DataFrame (genes x samples)")
@@ -175,13 +185,11 @@ def build_dds(counts: pd.DataFrame, metadata: pd.DataFrame, design: str,
               n_cpus: int = 1, inference: Inference | object = "fast"):
     """Create (unfitted) a pydeseq2 ``DeseqDataSet`` with the DESeq2-matching settings
     (``DESeqDataSetFromMatrix``; parametric trend, ratio size factors)."""
-    from pydeseq2.dds import DeseqDataSet
-
     counts = _check_counts(counts)
     meta = _prepare_metadata(counts, metadata, design, contrast)
     inf = make_inference(inference, n_cpus)
     with _quiet():
-        dds = DeseqDataSet(counts=counts.T, metadata=meta, design=design,
+        dds = _dds_class(inf)(counts=counts.T, metadata=meta, design=design,
                            refit_cooks=refit_cooks, fit_type="parametric",
                            size_factors_fit_type="ratio", inference=inf, quiet=True)
     return dds
@@ -358,11 +366,10 @@ def vst(counts: pd.DataFrame, *, n_cpus: int = 1, inference: Inference | object 
     """
     counts = _check_counts(counts)
     meta = pd.DataFrame({"_all": pd.Categorical(["all"] * counts.shape[1])}, index=counts.columns)
-    from pydeseq2.dds import DeseqDataSet
     inf = make_inference(inference, n_cpus)
     with _quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=RuntimeWarning)
-        dds = DeseqDataSet(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
+        dds = _dds_class(inf)(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
                            size_factors_fit_type="ratio", inference=inf, quiet=True)
         dds.vst(use_design=False, fit_type="parametric")
     vals = np.asarray(dds.layers["vst_counts"], dtype=float).T
