@@ -130,6 +130,7 @@ def measure_tree(cmd: list[str], *, cwd: Path | None = None, log: Path | None = 
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n{tail}")
     return {"wall_s": wall, "peak_tree_pss_mib": mon.peak_pss, "peak_tree_rss_mib": mon.peak_rss,
             "largest_process_mib": ru.ru_maxrss / 1024, "per_script": mon.per_script(),
+            "other_processes": mon.other_processes(),
             "load_before": before, "load_after": load1()}
 
 
@@ -665,6 +666,10 @@ def scale_section(df: pd.DataFrame) -> list[str]:
         for r in rows:
             out.append(f"| {r['script']} | {r['jobs']} | {r['wall_s']:.0f} | {r['cpu_s']:.0f} | "
                        f"{100 * r['cpu_s'] / tot_cpu:.0f}% | {r['max_job_wall_s']:.0f} | {r['peak_job_mib']:.0f} |")
+        others = [o for o in res.get("other_processes", []) if o["cpu_s"] >= 1]
+        if others:
+            out += ["", "Processes outside jobs with the most CPU: " + "; ".join(
+                f"`{o['command'].strip()[:80]}` {o['cpu_s']:.0f} s" for o in others) + "."]
     return out
 
 

@@ -8,7 +8,12 @@ records
   the resident set size where smaps_rollup cannot be read; and the peak of the sum of RSS;
 * per Snakemake job (a process running ``.snakemake/scripts/tmpXXXX.<script>.py``, i.e. one
   ``script:`` rule, with its child processes): first and last time seen, CPU seconds
-  (utime + stime) and peak PSS; the CPU seconds of everything else (the scheduler).
+  (utime + stime) and peak PSS; the CPU seconds of everything else (the scheduler), per
+  command so that a reader can see what it is.
+
+A process is identified by its pid AND its start time (pids are reused over a long run), and a
+process not (yet) recognised as a job is looked at again at every sample: a job is first seen
+between fork and exec with its parent's command line.
 
 Sampling misses peaks shorter than the interval and the last < interval of each job; the
 numbers are lower bounds to that extent (0.25 s by default).
@@ -28,13 +33,13 @@ _SCRIPT = re.compile(r"\.snakemake/scripts/tmp[^/.]*\.(\w+)\.py")
 
 
 def _stat(pid: int):
-    """(ppid, cpu seconds) of a process, or None if it has gone."""
+    """(ppid, cpu seconds, start time in clock ticks) of a process, or None if it has gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     rest = raw[raw.rindex(")") + 2:].split()
-    return int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK
+    return int(rest[1]), (int(rest[11]) + int(rest[12])) / CLK, int(rest[19])
 
 
 def _mem(pid: int) -> tuple[float, float]:
@@ -67,8 +72,10 @@ class TreeMonitor(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.interval = root, interval
         self.peak_pss = self.peak_rss = 0.0
-        self.jobs: dict[int, dict | None] = {}
-        self.other_cpu: dict[int, float] = {}  # scheduler and other processes outside jobs
+        # keyed by (pid, start time): a job dict, or None for a process outside any job
+        self.jobs: dict[tuple[int, int], dict | None] = {}
+        # scheduler and other processes outside jobs: (pid, start) -> [command, cpu seconds]
+        self.other: dict[tuple[int, int], list] = {}
         self._halt = threading.Event()
         self._t0 = time.perf_counter()
 
@@ -94,31 +101,43 @@ class TreeMonitor(threading.Thread):
     def sample(self) -> None:
         now = time.perf_counter() - self._t0
         pss = rss = 0.0
-        owner: dict[int, int | None] = {}
+        owner: dict[int, tuple[int, int] | None] = {}
         for pid, parent in self._tree():   # parents come before their children
+            st = _stat(pid)
+            if st is None:
+                continue
             m_pss, m_rss = _mem(pid)
             pss += m_pss
             rss += m_rss
-            st = _stat(pid)
-            if pid not in self.jobs:
-                m = _SCRIPT.search(_cmdline(pid))
-                self.jobs[pid] = ({"script": m.group(1), "start": now, "end": now, "cpu": {}, "pss": 0.0}
+            key = (pid, st[2])
+            if self.jobs.get(key) is None:   # new, or not a job when last seen (e.g. before exec)
+                cmd = _cmdline(pid)
+                m = _SCRIPT.search(cmd)
+                self.jobs[key] = ({"script": m.group(1), "start": now, "end": now, "cpu": {}, "pss": 0.0}
                                   if m else None)
+                if m:
+                    self.other.pop(key, None)
+                else:
+                    self.other.setdefault(key, [cmd[:120], 0.0])
             # a process belongs to the nearest job among itself and its ancestors (e.g. joblib
             # workers of a rule script); the Snakemake scheduler and its helpers to none
-            owner[pid] = pid if self.jobs[pid] is not None else owner.get(parent)
+            owner[pid] = key if self.jobs[key] is not None else owner.get(parent)
             job = self.jobs.get(owner[pid]) if owner[pid] is not None else None
             if job is None:
-                self.other_cpu[pid] = max(self.other_cpu.get(pid, 0.0), st[1] if st else 0.0)
+                self.other[key][1] = max(self.other[key][1], st[1])
                 continue
             job["end"] = now
             job["pss_now"] = job.get("pss_now", 0.0) + m_pss if job.get("t") == now else m_pss
             job["t"] = now
             job["pss"] = max(job["pss"], job["pss_now"])
-            if st:
-                job["cpu"][pid] = max(job["cpu"].get(pid, 0.0), st[1])
+            job["cpu"][key] = max(job["cpu"].get(key, 0.0), st[1])
         self.peak_pss = max(self.peak_pss, pss)
         self.peak_rss = max(self.peak_rss, rss)
+
+    def other_processes(self, top: int = 5) -> list[dict]:
+        """The processes outside jobs with the most CPU seconds (command line, CPU s)."""
+        rows = sorted(self.other.values(), key=lambda r: -r[1])[:top]
+        return [{"command": c, "cpu_s": round(v, 2)} for c, v in rows]
 
     def run(self) -> None:
         while not self._halt.is_set():
@@ -141,5 +160,5 @@ class TreeMonitor(threading.Thread):
             a["peak_job_mib"] = max(a["peak_job_mib"], job["pss"])
         rows = sorted(agg.values(), key=lambda r: -r["wall_s"])
         rows.append({"script": "(Snakemake scheduler and other processes)", "jobs": 0, "wall_s": 0.0,
-                     "cpu_s": sum(self.other_cpu.values()), "max_job_wall_s": 0.0, "peak_job_mib": 0.0})
+                     "cpu_s": sum(v for _, v in self.other.values()), "max_job_wall_s": 0.0, "peak_job_mib": 0.0})
         return rows
