@@ -688,10 +688,13 @@ def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, st
     multiplicities ``W[b]`` (a 1 x n ``W`` is the original sample for every b) and risk ``R[b]``
     (one value per row), = :func:`harrell_c` of the expanded rows (``timefix=False``).
 
-    Exact pair counts (integers in floating point): in each stratum the rows are visited from
-    the latest time back; the rows at risk after a death time are kept as a weighted histogram
-    over each data set's dense risk ranks, whose prefix sums count, for every death at that
-    time, its concordant (lower risk), tied and discordant partners (O(B x n) per death time)."""
+    Exact pair counts (integers in floating point, so the order of the sums does not matter):
+    in each stratum the rows are ordered by time (deaths first at a tie); the partners of a
+    death are the rows after its block of tied deaths. That order is cut into blocks of about
+    sqrt(n) rows, visited from the last back: a death's partners in later blocks are counted
+    from a weighted histogram over each data set's dense risk ranks (its prefix sums: lower
+    risk, the bin itself: tied risk), its partners inside the block of its first partner by
+    direct comparison (O(B x n x sqrt(n)) in all)."""
     R = np.asarray(R, dtype=float)
     B, n = R.shape
     W = np.broadcast_to(np.asarray(W, dtype=float), (B, n))
@@ -704,35 +707,54 @@ def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, st
     new[:, 1:] = Rs[:, 1:] != Rs[:, :-1]
     dense = np.empty((B, n), dtype=np.int64)
     np.put_along_axis(dense, order, np.cumsum(new, axis=1) - 1, axis=1)  # dense rank of each row's risk
-    cb = np.arange(B)
-    C = np.zeros(B)
-    D = np.zeros(B)
-    T = np.zeros(B)
+    cb = np.arange(B)[:, None]
+    # counts and weights are integers: float32 holds them exactly below 2**24 (faster prefix sums
+    # and in-block products); the sums over deaths are accumulated in float64
+    ft = np.float32 if W.sum(1).max() < 2 ** 24 else np.float64
+    Q = np.zeros(B)  # sum over deaths of w_i (partners with lower risk + tied risk / 2) = C + T/2
+    N = np.zeros(B)  # sum over deaths of w_i partners = C + D + T
     sc = np.zeros(n, dtype=int) if strata is None else np.asarray(strata).ravel()
     for s in np.unique(sc):
         rows = np.flatnonzero(sc == s)
         rows = rows[np.lexsort((1 - e[rows], t[rows]))]  # time ascending, deaths first at a tie
-        H = np.zeros((B, n + 1))  # weighted histogram over dense ranks (+1: prefix sums start at 0)
-        pos = rows.size  # rows[pos:] are in H
-        ev_pos = np.flatnonzero(e[rows] == 1)
-        blocks = np.split(ev_pos, np.flatnonzero(np.diff(t[rows][ev_pos]) != 0) + 1)
-        for blk in blocks[::-1]:  # death times, latest first
-            s_after = blk[-1] + 1  # partners: every row after the block (censored at the time, later times)
-            for j in rows[s_after:pos]:
-                H[cb, dense[:, j] + 1] += W[:, j]
-            pos = min(pos, s_after)
-            cs = np.cumsum(H, axis=1)
-            tot = cs[:, -1]
-            for i in rows[blk]:
-                di = dense[:, i]
-                below = cs[cb, di]  # ranks < rank of i
-                tie = H[cb, di + 1]
-                wi = W[:, i]
-                C += wi * below
-                T += wi * tie
-                D += wi * (tot - below - tie)
+        m = rows.size
+        ev = np.flatnonzero(e[rows] == 1)  # positions of the deaths
+        if not ev.size:
+            continue
+        te = t[rows][ev]
+        first = ev[np.searchsorted(te, te, side="right") - 1] + 1  # first partner: after the tied deaths
+        keep = first < m
+        ev, first = ev[keep], first[keep]
+        if not ev.size:
+            continue
+        size = max(16, int(math.isqrt(m)))
+        blk_of = first // size
+        H = np.zeros((B, n), dtype=ft)  # weighted histogram over dense ranks of the rows in later blocks
+        for k in range((m - 1) // size, -1, -1):
+            lo, hi = k * size, min(m, (k + 1) * size)
+            sel = np.flatnonzero(blk_of == k)
+            J = rows[lo:hi]
+            dJ, wJ = dense[:, J], W[:, J]
+            if sel.size:
+                I = rows[ev[sel]]
+                dI, wI = dense[:, I], W[:, I]  # B x |I|
+                cs = np.cumsum(H, axis=1)
+                tie = np.take_along_axis(H, dI, axis=1).astype(float)
+                q = np.take_along_axis(cs, dI, axis=1).astype(float) - tie / 2  # lower + tied / 2
+                tot = cs[:, -1:].astype(float)
+                # partners inside this block (positions >= first): sign(rank_i - rank_j) = 1, 0, -1
+                # for lower, tied, higher risk, so lower + tied / 2 = (sum w_j sign + sum w_j) / 2
+                mask = (lo + np.arange(hi - lo))[None, :] >= first[sel][:, None]  # |I| x |J|
+                sg = np.sign(dI[:, :, None].astype(ft) - dJ[:, None, :].astype(ft))
+                sg *= mask
+                tot_in = wJ @ mask.T.astype(float)  # B x |I|
+                q_in = (sg @ wJ[:, :, None].astype(ft))[:, :, 0].astype(float)
+                Q += (wI * (q + (q_in + tot_in) / 2)).sum(1)
+                N += (wI * (tot + tot_in)).sum(1)
+            for j in range(hi - lo):  # one row per data set and column: no repeated index
+                H[cb[:, 0], dJ[:, j]] += wJ[:, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(C + D + T > 0, (C + T / 2) / (C + D + T), np.nan)
+        out = np.where(N > 0, Q / N, np.nan)
     return out
 
 
