@@ -241,9 +241,21 @@ def _level_labels(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.astype(float)
         if np.all(np.mod(v.dropna(), 1) == 0):
-            return v.map(lambda x: str(int(x)) if pd.notna(x) else np.nan)
+            return _map_distinct(v, lambda x: str(int(x)))
         return v.map(lambda x: repr(float(x)) if pd.notna(x) else np.nan)
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":  # only str values: equal means identical
+        return _map_distinct(s, str)
     return s.map(lambda x: str(x) if pd.notna(x) else np.nan)
+
+
+def _map_distinct(s: pd.Series, fn) -> pd.Series:
+    """``s.map(lambda x: fn(x) if pd.notna(x) else np.nan)``, calling ``fn`` once per distinct
+    value (values that compare equal must map equally: integer-valued floats, str)."""
+    codes, uniques = pd.factorize(s)
+    if not len(uniques):  # nothing but missing values: as map (its dtype)
+        return s.map(lambda x: fn(x) if pd.notna(x) else np.nan)
+    labels = np.array([fn(u) for u in uniques] + [np.nan], dtype=object)
+    return pd.Series(labels[codes], index=s.index, name=s.name, dtype=object)
 
 
 def design_matrix(df: pd.DataFrame, covariates: Sequence[str],
@@ -1124,8 +1136,8 @@ def _refit_resamples(t, e, X, sc, terms, idx, W, start) -> tuple[np.ndarray, lis
     beta = np.full((B, p), np.nan)
     events = W @ e
     present = W > 0
-    const = (np.where(present[:, :, None], X[None], -np.inf).max(1)
-             - np.where(present[:, :, None], X[None], np.inf).min(1)) == 0  # np.ptp over the resample
+    const = np.column_stack([(np.where(present, x, -np.inf).max(1) - np.where(present, x, np.inf).min(1)) == 0
+                             for x in X.T]).reshape(B, p)  # np.ptp of each column over the resample
     for b in np.flatnonzero(events < 1):
         reasons[b] = f"only {int(events[b])} events (n={n}); at least min_events=1 are required"
     for b in np.flatnonzero((events >= 1) & const.any(1)):
