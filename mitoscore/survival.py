@@ -704,11 +704,12 @@ def discrimination_resamples(time, event, risk, idx: np.ndarray, *, horizons=(),
     return out
 
 
-def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, strata: np.ndarray | None = None
-                  ) -> np.ndarray:
+def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W, strata: np.ndarray | None = None):
     """Harrell's C (within strata) of B data sets at once: data set b holds the rows with
     multiplicities ``W[b]`` (a 1 x n ``W`` is the original sample for every b) and risk ``R[b]``
     (one value per row), = :func:`harrell_c` of the expanded rows (``timefix=False``).
+    ``W`` may be a tuple of such weight matrices (e.g. the resamples and the original rows):
+    the risks' ranks and comparisons are shared, and a tuple of results is returned.
 
     Exact pair counts (integers in floating point, so the order of the sums does not matter):
     in each stratum the rows are ordered by time (deaths first at a tie); the partners of a
@@ -719,22 +720,23 @@ def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, st
     direct comparison (O(B x n x sqrt(n)) in all)."""
     R = np.asarray(R, dtype=float)
     B, n = R.shape
-    W = np.broadcast_to(np.asarray(W, dtype=float), (B, n))
-    out = np.full(B, np.nan)
+    many = isinstance(W, tuple)
+    Ws = [np.broadcast_to(np.asarray(w, dtype=float), (B, n)) for w in (W if many else (W,))]
+    outs = [np.full(B, np.nan) for _ in Ws]
     if not (e == 1).any():
-        return out
+        return tuple(outs) if many else outs[0]
     order = np.argsort(R, axis=1, kind="stable")
     Rs = np.take_along_axis(R, order, axis=1)
     new = np.ones((B, n), bool)
     new[:, 1:] = Rs[:, 1:] != Rs[:, :-1]
     dense = np.empty((B, n), dtype=np.int64)
     np.put_along_axis(dense, order, np.cumsum(new, axis=1) - 1, axis=1)  # dense rank of each row's risk
-    cb = np.arange(B)[:, None]
+    cb = np.arange(B)
     # counts and weights are integers: float32 holds them exactly below 2**24 (faster prefix sums
     # and in-block products); the sums over deaths are accumulated in float64
-    ft = np.float32 if W.sum(1).max() < 2 ** 24 else np.float64
-    Q = np.zeros(B)  # sum over deaths of w_i (partners with lower risk + tied risk / 2) = C + T/2
-    N = np.zeros(B)  # sum over deaths of w_i partners = C + D + T
+    ft = np.float32 if max(w.sum(1).max() for w in Ws) < 2 ** 24 else np.float64
+    Q = [np.zeros(B) for _ in Ws]  # sum over deaths of w_i (partners with lower risk + tied risk / 2) = C + T/2
+    N = [np.zeros(B) for _ in Ws]  # sum over deaths of w_i partners = C + D + T
     sc = np.zeros(n, dtype=int) if strata is None else np.asarray(strata).ravel()
     for s in np.unique(sc):
         rows = np.flatnonzero(sc == s)
@@ -751,33 +753,38 @@ def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, st
             continue
         size = max(16, int(math.isqrt(m)))
         blk_of = first // size
-        H = np.zeros((B, n), dtype=ft)  # weighted histogram over dense ranks of the rows in later blocks
+        Hs = [np.zeros((B, n), dtype=ft) for _ in Ws]  # weighted histograms over the dense ranks of later blocks
         for k in range((m - 1) // size, -1, -1):
             lo, hi = k * size, min(m, (k + 1) * size)
             sel = np.flatnonzero(blk_of == k)
             J = rows[lo:hi]
-            dJ, wJ = dense[:, J], W[:, J]
+            dJ = dense[:, J]
             if sel.size:
                 I = rows[ev[sel]]
-                dI, wI = dense[:, I], W[:, I]  # B x |I|
-                cs = np.cumsum(H, axis=1)
-                tie = np.take_along_axis(H, dI, axis=1).astype(float)
-                q = np.take_along_axis(cs, dI, axis=1).astype(float) - tie / 2  # lower + tied / 2
-                tot = cs[:, -1:].astype(float)
+                dI = dense[:, I]  # B x |I|
                 # partners inside this block (positions >= first): sign(rank_i - rank_j) = 1, 0, -1
                 # for lower, tied, higher risk, so lower + tied / 2 = (sum w_j sign + sum w_j) / 2
                 mask = (lo + np.arange(hi - lo))[None, :] >= first[sel][:, None]  # |I| x |J|
                 sg = np.sign(dI[:, :, None].astype(ft) - dJ[:, None, :].astype(ft))
                 sg *= mask
-                tot_in = wJ @ mask.T.astype(float)  # B x |I|
-                q_in = (sg @ wJ[:, :, None].astype(ft))[:, :, 0].astype(float)
-                Q += (wI * (q + (q_in + tot_in) / 2)).sum(1)
-                N += (wI * (tot + tot_in)).sum(1)
-            for j in range(hi - lo):  # one row per data set and column: no repeated index
-                H[cb[:, 0], dJ[:, j]] += wJ[:, j]
+                maskT = mask.T.astype(float)
+                for w, H, q_acc, n_acc in zip(Ws, Hs, Q, N):
+                    wI, wJ = w[:, I], w[:, J]
+                    cs = np.cumsum(H, axis=1)
+                    tie = np.take_along_axis(H, dI, axis=1).astype(float)
+                    q = np.take_along_axis(cs, dI, axis=1).astype(float) - tie / 2  # lower + tied / 2
+                    tot = cs[:, -1:].astype(float)
+                    tot_in = wJ @ maskT  # B x |I|
+                    q_in = (sg @ wJ[:, :, None].astype(ft))[:, :, 0].astype(float)
+                    q_acc += (wI * (q + (q_in + tot_in) / 2)).sum(1)
+                    n_acc += (wI * (tot + tot_in)).sum(1)
+            for w, H in zip(Ws, Hs):
+                wJ = w[:, J]
+                for j in range(hi - lo):  # one row per data set and column: no repeated index
+                    H[cb, dJ[:, j]] += wJ[:, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(N > 0, Q / N, np.nan)
-    return out
+        outs = [np.where(nn > 0, qq / nn, np.nan) for qq, nn in zip(Q, N)]
+    return tuple(outs) if many else outs[0]
 
 
 # =========================================================================== Cox
@@ -1191,8 +1198,7 @@ def _clinical_resamples(t, e, Xk, sc, terms, idx, W, start) -> tuple:
         cc_b, cc_o = np.full(len(reasons), np.nan), np.full(len(reasons), np.nan)
         if ok.size:
             Rc = beta[ok] @ Xk.T
-            cc_b[ok] = _harrell_many(t, e, Rc, W[ok], sc)
-            cc_o[ok] = _harrell_many(t, e, Rc, np.ones((1, t.size)), sc)
+            cc_b[ok], cc_o[ok] = _harrell_many(t, e, Rc, (W[ok], np.ones((1, t.size))), sc)
         if len(_CLINICAL_REFITS) >= 8:
             _CLINICAL_REFITS.pop(next(iter(_CLINICAL_REFITS)))
         _CLINICAL_REFITS[key] = (beta, reasons, cc_b, cc_o)
@@ -1219,7 +1225,7 @@ def _c_gain_resamples(t, e, X, sc, full_terms, k, idx, bf0, bc0) -> Bootstrap:
         reasons = [rf if rf is not None else rc for rf, rc in zip(reasons, why_c)]  # the full model first
     else:  # no clinical terms: the clinical linear predictor is 0 (C = 0.5 where defined)
         zero = np.zeros((B, n))
-        cc_b, cc_o = _harrell_many(t, e, zero, W, sc), _harrell_many(t, e, zero, np.ones((1, n)), sc)
+        cc_b, cc_o = _harrell_many(t, e, zero, (W, np.ones((1, n))), sc)
     for r in reasons:
         if r is not None:
             kind = _failure_kind(r)
@@ -1227,8 +1233,7 @@ def _c_gain_resamples(t, e, X, sc, full_terms, k, idx, bf0, bc0) -> Bootstrap:
     ok = np.flatnonzero([r is None for r in reasons])
     if ok.size:
         Rf = bf[ok] @ X.T  # each resample's linear predictors on the original rows
-        cf_b = _harrell_many(t, e, Rf, W[ok], sc)
-        cf_o = _harrell_many(t, e, Rf, np.ones((1, n)), sc)
+        cf_b, cf_o = _harrell_many(t, e, Rf, (W[ok], np.ones((1, n))), sc)
         values[ok] = np.column_stack([cf_b - cc_b[ok], cf_o - cc_o[ok], cf_b - cf_o, cc_b[ok] - cc_o[ok]])
     return Bootstrap(values=values, failures=failures)
 

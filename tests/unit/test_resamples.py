@@ -180,6 +180,8 @@ def test_harrell_many_equals_harrell_c_per_resample(repo_golden, name, strata):
     R = np.round(r[None, :] + rng.normal(scale=0.5, size=(n_boot, t.size)), 1)  # tied risks
     got_b = S._harrell_many(t, e, R, W, sc)
     got_o = S._harrell_many(t, e, R, np.ones((1, t.size)), sc)
+    both = S._harrell_many(t, e, R, (W, np.ones((1, t.size))), sc)  # shared ranks: the same values
+    assert np.array_equal(both[0], got_b, equal_nan=True) and np.array_equal(both[1], got_o, equal_nan=True)
     for b, rows in enumerate(idx):
         want_b = S.harrell_c(t[rows], e[rows], R[b, rows], strata=None if sc is None else sc[rows], timefix=False)
         want_o = S.harrell_c(t, e, R[b], strata=sc, timefix=False)
