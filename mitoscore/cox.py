@@ -427,6 +427,7 @@ class _WeightedEfron:
         self.scale = np.where(nocenter | (mad <= 0), 1.0, nrow[:, None] / np.where(mad > 0, mad, 1.0))
         self.Xc = Xc * self.scale[:, None, :]
         self.XcT = np.ascontiguousarray(np.swapaxes(self.Xc, 1, 2))  # B x p x n: row sums along the last axis
+        self.XcT_d = np.ascontiguousarray(self.XcT[:, :, rs.dth])  # the death rows (B x p x deaths)
         self.present = present
         self.p = p
         dth = rs.dth
@@ -440,6 +441,12 @@ class _WeightedEfron:
         self.Wd[:, dth] = W[:, dth]
         self.B = W.shape[0]
         self.bounds = rs.strata_bounds
+        # the (data set, death time) entries with d >= 2 deaths (Efron terms k >= 1), most deaths
+        # first: term k touches a prefix of them (those with d > k)
+        multi = np.flatnonzero(self.d.ravel() >= 2)
+        multi = multi[np.argsort(-self.d.ravel()[multi], kind="stable")]
+        G = self.d.shape[1]
+        self.multi_b, self.multi_g = np.divmod(multi, G) if G else (multi, multi)
 
     def _cumsum(self, v: np.ndarray) -> np.ndarray:
         """Prefix sums over the rows (last axis) restarting in each stratum (as RiskSets.risk_sum)."""
@@ -458,9 +465,11 @@ class _WeightedEfron:
         """(ll (k,), u (k, p), imat (k, p, p)) of data sets ``cols`` at ``beta`` (k x p, scaled)."""
         rs, p = self.rs, self.p
         if cols.size == self.B:  # every data set (no copies)
-            W, Wd, Xc, XcT, present, d = self.W, self.Wd, self.Xc, self.XcT, self.present, self.d
+            W, Wd, Xc, XcT, XcT_d, present, d = (self.W, self.Wd, self.Xc, self.XcT, self.XcT_d, self.present,
+                                                 self.d)
         else:
-            W, Wd, Xc, XcT, present, d = (a[cols] for a in (self.W, self.Wd, self.Xc, self.XcT, self.present, self.d))
+            W, Wd, Xc, XcT, XcT_d, present, d = (a[cols] for a in (self.W, self.Wd, self.Xc, self.XcT, self.XcT_d,
+                                                                   self.present, self.d))
         k = cols.size
         if rs.n_events == 0:
             return np.zeros(k), np.zeros((k, p)), np.zeros((k, p, p))
@@ -472,31 +481,40 @@ class _WeightedEfron:
         S_R = self._cumsum(wr)[:, g_rows]  # k x G
         SX_RT = self._cumsum(wrxT)[:, :, g_rows]  # k x p x G
         S_D = np.add.reduceat(wr[:, dth], gs, axis=1)
-        SX_DT = np.add.reduceat(wrxT[:, :, dth], gs, axis=2)
-        # the Efron terms k = 0..d-1 of every (data set, death time), most deaths first: term k
-        # touches only the entries with d > k (a prefix), so the work is the number of deaths
-        df = d.ravel()
-        o = np.argsort(-df, kind="stable")
-        ds, SRs, SDs = df[o], S_R.ravel()[o], S_D.ravel()[o]
-        dmax = int(ds[0]) if ds.size else 0
-        n_with = np.searchsorted(-ds, -np.arange(dmax), side="left")  # entries with d > k
-        acc = np.zeros((6, ds.size))  # A, Bf, a2, b2, c2, L
+        wrxT_d = wr[:, None, dth] * XcT_d  # = wrxT[:, :, dth]
+        SX_DT = wrxT_d if gs.size == dth.size else np.add.reduceat(wrxT_d, gs, axis=2)  # no tied deaths: as is
+        # the Efron terms k = 0..d-1 of every (data set, death time) with d deaths, accumulated in
+        # the order k = 0, 1, ...; term 0 (f = 0) is A = 1 / S_R, a2 = A^2, L = log S_R and 0 for
+        # the f-weighted sums, for every entry with d > 0; term k >= 1 touches the entries with d > k
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for j in range(dmax):
-                m = n_with[j]
-                f = j / ds[:m]
-                den = SRs[:m] - f * SDs[:m]
-                inv = 1.0 / den
-                inv2 = inv * inv
-                acc[0, :m] += inv
-                acc[1, :m] += f * inv
-                acc[2, :m] += inv2
-                acc[3, :m] += f * inv2
-                acc[4, :m] += f * f * inv2
-                acc[5, :m] += np.log(den)
-            back = np.empty_like(acc)
-            back[:, o] = acc
-            A, Bf, a2, b2, c2, L = (back[i].reshape(d.shape) for i in range(6))
+            pos = d > 0
+            A = np.where(pos, 1.0 / S_R, 0.0)
+            a2 = A * A
+            L = np.where(pos, np.log(S_R), 0.0)
+            Bf, b2, c2 = np.zeros(d.shape), np.zeros(d.shape), np.zeros(d.shape)
+            mb, mg = self.multi_b, self.multi_g
+            if cols.size != self.B:
+                keep = np.isin(mb, cols)
+                mb, mg = np.searchsorted(cols, mb[keep]), mg[keep]
+            if mb.size:
+                ds = d[mb, mg]
+                SRs, SDs = S_R[mb, mg], S_D[mb, mg]
+                acc = np.stack([A[mb, mg], Bf[mb, mg], a2[mb, mg], b2[mb, mg], c2[mb, mg], L[mb, mg]])
+                n_with = np.searchsorted(-ds, -np.arange(int(ds[0])), side="left")  # entries with d > k
+                for j in range(1, int(ds[0])):
+                    m = n_with[j]
+                    f = j / ds[:m]
+                    den = SRs[:m] - f * SDs[:m]
+                    inv = 1.0 / den
+                    inv2 = inv * inv
+                    acc[0, :m] += inv
+                    acc[1, :m] += f * inv
+                    acc[2, :m] += inv2
+                    acc[3, :m] += f * inv2
+                    acc[4, :m] += f * f * inv2
+                    acc[5, :m] += np.log(den)
+                for arr, a in zip((A, Bf, a2, b2, c2, L), acc):
+                    arr[mb, mg] = a
             ll = (Wd * eta).sum(1) - L.sum(1)
             # sum over the Efron terms of every death time, spread back to the rows
             cA = np.zeros_like(wr)

@@ -241,9 +241,21 @@ def _level_labels(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         v = s.astype(float)
         if np.all(np.mod(v.dropna(), 1) == 0):
-            return v.map(lambda x: str(int(x)) if pd.notna(x) else np.nan)
+            return _map_distinct(v, lambda x: str(int(x)))
         return v.map(lambda x: repr(float(x)) if pd.notna(x) else np.nan)
+    if pd.api.types.infer_dtype(s, skipna=True) == "string":  # only str values: equal means identical
+        return _map_distinct(s, str)
     return s.map(lambda x: str(x) if pd.notna(x) else np.nan)
+
+
+def _map_distinct(s: pd.Series, fn) -> pd.Series:
+    """``s.map(lambda x: fn(x) if pd.notna(x) else np.nan)``, calling ``fn`` once per distinct
+    value (values that compare equal must map equally: integer-valued floats, str)."""
+    codes, uniques = pd.factorize(s)
+    if not len(uniques):  # nothing but missing values: as map (its dtype)
+        return s.map(lambda x: fn(x) if pd.notna(x) else np.nan)
+    labels = np.array([fn(u) for u in uniques] + [np.nan], dtype=object)
+    return pd.Series(labels[codes], index=s.index, name=s.name, dtype=object)
 
 
 def design_matrix(df: pd.DataFrame, covariates: Sequence[str],
@@ -600,11 +612,16 @@ def _ipcw_resamples(t: np.ndarray, e: np.ndarray, W: np.ndarray, times=()) -> tu
     distinct times of the whole sample; a time absent from a resample multiplies G by exactly
     1, so every value equals ``ipcw(t[rows], e[rows], times)`` to the last bit."""
     ut, inv = np.unique(t, return_inverse=True)
-    M = np.zeros((t.size, ut.size))
-    M[np.arange(t.size), inv] = 1.0
-    nc = W @ (M * (1 - e)[:, None])
-    nd = W @ (M * e[:, None])
-    n_all = W @ M
+    if not ut.size:
+        return np.zeros(W.shape), np.full((W.shape[0], len(times)), np.nan)
+    # weighted counts per distinct time (integers: the order of the sums does not matter)
+    srt = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[srt], np.arange(ut.size))
+    Ws = W[:, srt]
+    es = e[srt]
+    nd = np.add.reduceat(Ws * es, starts, axis=1)
+    nc = np.add.reduceat(Ws * (1 - es), starts, axis=1)
+    n_all = np.add.reduceat(Ws, starts, axis=1)
     nrisk = n_all[:, ::-1].cumsum(axis=1)[:, ::-1] - nd
     with np.errstate(divide="ignore", invalid="ignore"):
         G = np.cumprod(np.where(nrisk > 0, 1 - nc / nrisk, 1.0), axis=1)
@@ -642,10 +659,15 @@ def discrimination_resamples(time, event, risk, idx: np.ndarray, *, horizons=(),
         return out
     # Harrell's C and Uno's C: pairs (i event, j at risk after it) on the C-index times
     cmp = _comparable(tc, e)
-    gt = (cmp & (r[:, None] > r[None, :])).astype(float)
-    eq = (cmp & (r[:, None] == r[None, :])).astype(float)
-    tot = cmp.astype(float)
-    gtc, eqc, totc = W @ gt.T, W @ eq.T, W @ tot.T  # per resample and row i: partners j, weighted
+    # integer counts: float32 products are exact below 2**24 (twice the speed of float64)
+    ft = np.float32 if W.sum(1).max(initial=0) < 2 ** 24 else np.float64
+    W32 = W.astype(ft)
+
+    def wcount(K):  # per resample and row i: partners j (K[i, j]), weighted, as float64
+        return (W32 @ K.T.astype(ft)).astype(float)
+    gtc = wcount(cmp & (r[:, None] > r[None, :]))
+    eqc = wcount(cmp & (r[:, None] == r[None, :]))
+    totc = wcount(cmp)
     ltc = totc - gtc - eqc
     C = (W * gtc).sum(1)
     D = (W * ltc).sum(1)
@@ -671,9 +693,9 @@ def discrimination_resamples(time, event, risk, idx: np.ndarray, *, horizons=(),
             case = (t < h) & (e == 1)
             ctrl = t > h
             n_case, n_ctrl = W @ case.astype(float), W @ ctrl.astype(float)
-            lt = (ctrl[None, :] & (r[None, :] < r[:, None])).astype(float)  # [i, j]: control j below i
-            tie = (ctrl[None, :] & (r[None, :] == r[:, None])).astype(float)
-            score = W @ lt.T + 0.5 * (W @ tie.T)  # B x n: for each row i as a case
+            lt = ctrl[None, :] & (r[None, :] < r[:, None])  # [i, j]: control j below i
+            tie = ctrl[None, :] & (r[None, :] == r[:, None])
+            score = wcount(lt) + 0.5 * wcount(tie)  # B x n: for each row i as a case
             with np.errstate(divide="ignore", invalid="ignore"):
                 wi = np.where(case[None, :] & (W > 0), W / Gi, 0.0)  # absent rows weigh 0 (G may be 0)
                 auc = (wi * score).sum(1) / (wi.sum(1) * n_ctrl)
@@ -682,22 +704,27 @@ def discrimination_resamples(time, event, risk, idx: np.ndarray, *, horizons=(),
     return out
 
 
-def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, strata: np.ndarray | None = None
-                  ) -> np.ndarray:
+def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W, strata: np.ndarray | None = None):
     """Harrell's C (within strata) of B data sets at once: data set b holds the rows with
     multiplicities ``W[b]`` (a 1 x n ``W`` is the original sample for every b) and risk ``R[b]``
     (one value per row), = :func:`harrell_c` of the expanded rows (``timefix=False``).
+    ``W`` may be a tuple of such weight matrices (e.g. the resamples and the original rows):
+    the risks' ranks and comparisons are shared, and a tuple of results is returned.
 
-    Exact pair counts (integers in floating point): in each stratum the rows are visited from
-    the latest time back; the rows at risk after a death time are kept as a weighted histogram
-    over each data set's dense risk ranks, whose prefix sums count, for every death at that
-    time, its concordant (lower risk), tied and discordant partners (O(B x n) per death time)."""
+    Exact pair counts (integers in floating point, so the order of the sums does not matter):
+    in each stratum the rows are ordered by time (deaths first at a tie); the partners of a
+    death are the rows after its block of tied deaths. That order is cut into blocks of about
+    sqrt(n) rows, visited from the last back: a death's partners in later blocks are counted
+    from a weighted histogram over each data set's dense risk ranks (its prefix sums: lower
+    risk, the bin itself: tied risk), its partners inside the block of its first partner by
+    direct comparison (O(B x n x sqrt(n)) in all)."""
     R = np.asarray(R, dtype=float)
     B, n = R.shape
-    W = np.broadcast_to(np.asarray(W, dtype=float), (B, n))
-    out = np.full(B, np.nan)
+    many = isinstance(W, tuple)
+    Ws = [np.broadcast_to(np.asarray(w, dtype=float), (B, n)) for w in (W if many else (W,))]
+    outs = [np.full(B, np.nan) for _ in Ws]
     if not (e == 1).any():
-        return out
+        return tuple(outs) if many else outs[0]
     order = np.argsort(R, axis=1, kind="stable")
     Rs = np.take_along_axis(R, order, axis=1)
     new = np.ones((B, n), bool)
@@ -705,35 +732,59 @@ def _harrell_many(t: np.ndarray, e: np.ndarray, R: np.ndarray, W: np.ndarray, st
     dense = np.empty((B, n), dtype=np.int64)
     np.put_along_axis(dense, order, np.cumsum(new, axis=1) - 1, axis=1)  # dense rank of each row's risk
     cb = np.arange(B)
-    C = np.zeros(B)
-    D = np.zeros(B)
-    T = np.zeros(B)
+    # counts and weights are integers: float32 holds them exactly below 2**24 (faster prefix sums
+    # and in-block products); the sums over deaths are accumulated in float64
+    ft = np.float32 if max(w.sum(1).max() for w in Ws) < 2 ** 24 else np.float64
+    Q = [np.zeros(B) for _ in Ws]  # sum over deaths of w_i (partners with lower risk + tied risk / 2) = C + T/2
+    N = [np.zeros(B) for _ in Ws]  # sum over deaths of w_i partners = C + D + T
     sc = np.zeros(n, dtype=int) if strata is None else np.asarray(strata).ravel()
     for s in np.unique(sc):
         rows = np.flatnonzero(sc == s)
         rows = rows[np.lexsort((1 - e[rows], t[rows]))]  # time ascending, deaths first at a tie
-        H = np.zeros((B, n + 1))  # weighted histogram over dense ranks (+1: prefix sums start at 0)
-        pos = rows.size  # rows[pos:] are in H
-        ev_pos = np.flatnonzero(e[rows] == 1)
-        blocks = np.split(ev_pos, np.flatnonzero(np.diff(t[rows][ev_pos]) != 0) + 1)
-        for blk in blocks[::-1]:  # death times, latest first
-            s_after = blk[-1] + 1  # partners: every row after the block (censored at the time, later times)
-            for j in rows[s_after:pos]:
-                H[cb, dense[:, j] + 1] += W[:, j]
-            pos = min(pos, s_after)
-            cs = np.cumsum(H, axis=1)
-            tot = cs[:, -1]
-            for i in rows[blk]:
-                di = dense[:, i]
-                below = cs[cb, di]  # ranks < rank of i
-                tie = H[cb, di + 1]
-                wi = W[:, i]
-                C += wi * below
-                T += wi * tie
-                D += wi * (tot - below - tie)
+        m = rows.size
+        ev = np.flatnonzero(e[rows] == 1)  # positions of the deaths
+        if not ev.size:
+            continue
+        te = t[rows][ev]
+        first = ev[np.searchsorted(te, te, side="right") - 1] + 1  # first partner: after the tied deaths
+        keep = first < m
+        ev, first = ev[keep], first[keep]
+        if not ev.size:
+            continue
+        size = max(16, int(math.isqrt(m)))
+        blk_of = first // size
+        Hs = [np.zeros((B, n), dtype=ft) for _ in Ws]  # weighted histograms over the dense ranks of later blocks
+        for k in range((m - 1) // size, -1, -1):
+            lo, hi = k * size, min(m, (k + 1) * size)
+            sel = np.flatnonzero(blk_of == k)
+            J = rows[lo:hi]
+            dJ = dense[:, J]
+            if sel.size:
+                I = rows[ev[sel]]
+                dI = dense[:, I]  # B x |I|
+                # partners inside this block (positions >= first): sign(rank_i - rank_j) = 1, 0, -1
+                # for lower, tied, higher risk, so lower + tied / 2 = (sum w_j sign + sum w_j) / 2
+                mask = (lo + np.arange(hi - lo))[None, :] >= first[sel][:, None]  # |I| x |J|
+                sg = np.sign(dI[:, :, None].astype(ft) - dJ[:, None, :].astype(ft))
+                sg *= mask
+                maskT = mask.T.astype(float)
+                for w, H, q_acc, n_acc in zip(Ws, Hs, Q, N):
+                    wI, wJ = w[:, I], w[:, J]
+                    cs = np.cumsum(H, axis=1)
+                    tie = np.take_along_axis(H, dI, axis=1).astype(float)
+                    q = np.take_along_axis(cs, dI, axis=1).astype(float) - tie / 2  # lower + tied / 2
+                    tot = cs[:, -1:].astype(float)
+                    tot_in = wJ @ maskT  # B x |I|
+                    q_in = (sg @ wJ[:, :, None].astype(ft))[:, :, 0].astype(float)
+                    q_acc += (wI * (q + (q_in + tot_in) / 2)).sum(1)
+                    n_acc += (wI * (tot + tot_in)).sum(1)
+            for w, H in zip(Ws, Hs):
+                wJ = w[:, J]
+                for j in range(hi - lo):  # one row per data set and column: no repeated index
+                    H[cb, dJ[:, j]] += wJ[:, j]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(C + D + T > 0, (C + T / 2) / (C + D + T), np.nan)
-    return out
+        outs = [np.where(nn > 0, qq / nn, np.nan) for qq, nn in zip(Q, N)]
+    return tuple(outs) if many else outs[0]
 
 
 # =========================================================================== Cox
@@ -1092,8 +1143,8 @@ def _refit_resamples(t, e, X, sc, terms, idx, W, start) -> tuple[np.ndarray, lis
     beta = np.full((B, p), np.nan)
     events = W @ e
     present = W > 0
-    const = (np.where(present[:, :, None], X[None], -np.inf).max(1)
-             - np.where(present[:, :, None], X[None], np.inf).min(1)) == 0  # np.ptp over the resample
+    const = np.column_stack([(np.where(present, x, -np.inf).max(1) - np.where(present, x, np.inf).min(1)) == 0
+                             for x in X.T]).reshape(B, p)  # np.ptp of each column over the resample
     for b in np.flatnonzero(events < 1):
         reasons[b] = f"only {int(events[b])} events (n={n}); at least min_events=1 are required"
     for b in np.flatnonzero((events >= 1) & const.any(1)):
@@ -1147,8 +1198,7 @@ def _clinical_resamples(t, e, Xk, sc, terms, idx, W, start) -> tuple:
         cc_b, cc_o = np.full(len(reasons), np.nan), np.full(len(reasons), np.nan)
         if ok.size:
             Rc = beta[ok] @ Xk.T
-            cc_b[ok] = _harrell_many(t, e, Rc, W[ok], sc)
-            cc_o[ok] = _harrell_many(t, e, Rc, np.ones((1, t.size)), sc)
+            cc_b[ok], cc_o[ok] = _harrell_many(t, e, Rc, (W[ok], np.ones((1, t.size))), sc)
         if len(_CLINICAL_REFITS) >= 8:
             _CLINICAL_REFITS.pop(next(iter(_CLINICAL_REFITS)))
         _CLINICAL_REFITS[key] = (beta, reasons, cc_b, cc_o)
@@ -1175,7 +1225,7 @@ def _c_gain_resamples(t, e, X, sc, full_terms, k, idx, bf0, bc0) -> Bootstrap:
         reasons = [rf if rf is not None else rc for rf, rc in zip(reasons, why_c)]  # the full model first
     else:  # no clinical terms: the clinical linear predictor is 0 (C = 0.5 where defined)
         zero = np.zeros((B, n))
-        cc_b, cc_o = _harrell_many(t, e, zero, W, sc), _harrell_many(t, e, zero, np.ones((1, n)), sc)
+        cc_b, cc_o = _harrell_many(t, e, zero, (W, np.ones((1, n))), sc)
     for r in reasons:
         if r is not None:
             kind = _failure_kind(r)
@@ -1183,8 +1233,7 @@ def _c_gain_resamples(t, e, X, sc, full_terms, k, idx, bf0, bc0) -> Bootstrap:
     ok = np.flatnonzero([r is None for r in reasons])
     if ok.size:
         Rf = bf[ok] @ X.T  # each resample's linear predictors on the original rows
-        cf_b = _harrell_many(t, e, Rf, W[ok], sc)
-        cf_o = _harrell_many(t, e, Rf, np.ones((1, n)), sc)
+        cf_b, cf_o = _harrell_many(t, e, Rf, (W[ok], np.ones((1, n))), sc)
         values[ok] = np.column_stack([cf_b - cc_b[ok], cf_o - cc_o[ok], cf_b - cf_o, cc_b[ok] - cc_o[ok]])
     return Bootstrap(values=values, failures=failures)
 

@@ -163,3 +163,27 @@ def test_fit_weighted_equals_fit_per_resample(repo_golden):
             worst = max(worst, np.max(np.abs(one.beta - f["beta"][b])))
     assert n_conv > 90
     assert worst <= 1e-12  # rounding only (abs 1e-12)
+
+
+@pytest.mark.parametrize("name,strata", [("large", None), ("large", "grp"), ("small", None), ("tiny", None)])
+def test_harrell_many_equals_harrell_c_per_resample(repo_golden, name, strata):
+    """The blocked pair counting of _harrell_many (resample multiplicities, the original rows,
+    strata, tied times and tied risks) against harrell_c on the expanded rows: exact."""
+    t, e, r = _data(repo_golden, name)
+    sc = None
+    if strata:
+        sc = pd.factorize(repo_golden(f"tied_{name}.tsv")[strata])[0]
+    rng = np.random.default_rng(8)
+    n_boot = 120
+    idx = S.bootstrap_indices(t.size, n_boot, 9)
+    W = S.resample_weights(idx, t.size)
+    R = np.round(r[None, :] + rng.normal(scale=0.5, size=(n_boot, t.size)), 1)  # tied risks
+    got_b = S._harrell_many(t, e, R, W, sc)
+    got_o = S._harrell_many(t, e, R, np.ones((1, t.size)), sc)
+    both = S._harrell_many(t, e, R, (W, np.ones((1, t.size))), sc)  # shared ranks: the same values
+    assert np.array_equal(both[0], got_b, equal_nan=True) and np.array_equal(both[1], got_o, equal_nan=True)
+    for b, rows in enumerate(idx):
+        want_b = S.harrell_c(t[rows], e[rows], R[b, rows], strata=None if sc is None else sc[rows], timefix=False)
+        want_o = S.harrell_c(t, e, R[b], strata=sc, timefix=False)
+        assert (np.isnan(want_b) and np.isnan(got_b[b])) or got_b[b] == want_b, b  # exact (tolerance 0)
+        assert (np.isnan(want_o) and np.isnan(got_o[b])) or got_o[b] == want_o, b  # exact (tolerance 0)
