@@ -830,12 +830,11 @@ def volcano_plot(de: pd.DataFrame, *, alpha: float = 0.1, lfc_threshold: float =
 
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax = fig.add_subplot()
-    big = len(d) > 3000
-    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="volcano-ns",
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=_dense(ns.sum()), gid="volcano-ns",
                label=f"not significant (n = {int(ns.sum())})", zorder=1)
-    ax.scatter(x[up], y[up], s=18, color=_UP, linewidths=0, gid="volcano-up",
+    ax.scatter(x[up], y[up], s=18, color=_UP, linewidths=0, gid="volcano-up", rasterized=_dense(up.sum()),
                label=f"up, padj < {alpha:g} (n = {int(up.sum())})", zorder=2)
-    ax.scatter(x[down], y[down], s=18, color=_DOWN, linewidths=0, gid="volcano-down",
+    ax.scatter(x[down], y[down], s=18, color=_DOWN, linewidths=0, gid="volcano-down", rasterized=_dense(down.sum()),
                label=f"down, padj < {alpha:g} (n = {int(down.sum())})", zorder=2)
     if highlight:
         hl = d["gene"].astype(str).isin({str(g) for g in highlight}).to_numpy()
@@ -883,12 +882,11 @@ def ma_plot(de: pd.DataFrame, *, alpha: float = 0.1, title: str) -> Figure:
     up, down, ns = sig & (y > 0), sig & (y < 0), ~sig
     fig = Figure(figsize=(9, 6.5), layout="constrained")
     ax = fig.add_subplot()
-    big = len(d) > 3000
-    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="ma-ns",
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=_dense(ns.sum()), gid="ma-ns",
                label=f"not significant (n = {int(ns.sum())})")
-    ax.scatter(x[up], y[up], s=16, color=_UP, linewidths=0, gid="ma-up",
+    ax.scatter(x[up], y[up], s=16, color=_UP, linewidths=0, gid="ma-up", rasterized=_dense(up.sum()),
                label=f"up, padj < {alpha:g} (n = {int(up.sum())})")
-    ax.scatter(x[down], y[down], s=16, color=_DOWN, linewidths=0, gid="ma-down",
+    ax.scatter(x[down], y[down], s=16, color=_DOWN, linewidths=0, gid="ma-down", rasterized=_dense(down.sum()),
                label=f"down, padj < {alpha:g} (n = {int(down.sum())})")
     ax.axhline(0, color="#7F8C8D", lw=1)
     ax.set_xscale("log")
@@ -929,7 +927,7 @@ def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", t
     for k, (lv, v) in enumerate(zip(levels, data)):
         jit = rng.uniform(-0.17, 0.17, size=v.size)
         ax.scatter(pos[k] + jit, v, s=22, color=cols[lv], alpha=0.75, linewidths=0, zorder=3,
-                   gid=f"strip|{lv}")
+                   gid=f"strip|{lv}", rasterized=_dense(v.size))
     ax.set_xticks(pos, [f"{lv}\n(n = {len(v)})" for lv, v in zip(levels, data)])
     ax.set_xlim(0.4, len(levels) + 0.6)
     ax.set_xlabel(by.replace("_", " "))
@@ -1024,8 +1022,9 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
     y = pd.to_numeric(pca["PC2"], errors="coerce").to_numpy(float)
     fig = Figure(figsize=(8.5, 7), layout="constrained")
     ax = fig.add_subplot()
+    dense = _dense(len(x))  # every point layer rasterised (one image) when the cohort is large
     if color_by is None:
-        ax.scatter(x, y, s=40, color=_NEUTRAL, alpha=0.8, linewidths=0, gid="pca-points")
+        ax.scatter(x, y, s=40, color=_NEUTRAL, alpha=0.8, linewidths=0, gid="pca-points", rasterized=dense)
     else:
         cb = pd.Series(color_by)
         cb.index = cb.index.astype(str)
@@ -1036,9 +1035,9 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
             v = vals.to_numpy(float)
             miss = ~np.isfinite(v)
             sc = ax.scatter(x[~miss], y[~miss], c=v[~miss], cmap="viridis", s=40, linewidths=0,
-                            gid="pca-points")
+                            gid="pca-points", rasterized=dense)
             if miss.any():
-                ax.scatter(x[miss], y[miss], s=40, color="#BDC3C7", linewidths=0, label="NA")
+                ax.scatter(x[miss], y[miss], s=40, color="#BDC3C7", linewidths=0, label="NA", rasterized=dense)
                 ax.legend(loc="best")
             fig.colorbar(sc, ax=ax, label=name.replace("_", " "))
         else:
@@ -1047,10 +1046,11 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
             for lv in levels:
                 m = (vals == lv).to_numpy()
                 ax.scatter(x[m], y[m], s=40, color=cols[lv], alpha=0.85, linewidths=0,
-                           label=f"{lv} (n = {int(m.sum())})", gid=f"pca-points|{lv}")
+                           label=f"{lv} (n = {int(m.sum())})", gid=f"pca-points|{lv}", rasterized=dense)
             m = vals.isna().to_numpy()
             if m.any():
-                ax.scatter(x[m], y[m], s=40, color="#BDC3C7", linewidths=0, label=f"NA (n = {int(m.sum())})")
+                ax.scatter(x[m], y[m], s=40, color="#BDC3C7", linewidths=0, label=f"NA (n = {int(m.sum())})",
+                           rasterized=dense)
             ax.legend(title=name.replace("_", " "), loc="best")
     out = [str(o) for o in outliers]
     if out:
@@ -1091,8 +1091,9 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[1, 1])
     r = np.arange(1, len(d) + 1)
     ok, out = ~d["out"].to_numpy(), d["out"].to_numpy()
+    dense = _dense(ok.sum())  # the passed-QC points as one image when the cohort is large; outliers stay vector
     ax1.scatter(r[ok], d["lib_m"][ok], s=30, color=_NEUTRAL, linewidths=0, gid="lib-ok",
-                label=f"passed QC (n = {int(ok.sum())})")
+                label=f"passed QC (n = {int(ok.sum())})", rasterized=dense)
     ax1.scatter(r[out], d["lib_m"][out], s=55, color=_OUTLIER, linewidths=0, gid="lib-outlier",
                 label=f"outlier (n = {int(out.sum())})")
     med = float(d["lib_m"].median()) if len(d) else np.nan
@@ -1110,7 +1111,7 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
     ax1.set_ylabel("Library size (million reads)")
     ax1.set_ylim(bottom=0)
     ax1.legend(loc="upper left")
-    ax2.scatter(d["lib_m"][ok], d["det_k"][ok], s=30, color=_NEUTRAL, linewidths=0)
+    ax2.scatter(d["lib_m"][ok], d["det_k"][ok], s=30, color=_NEUTRAL, linewidths=0, rasterized=dense)
     ax2.scatter(d["lib_m"][out], d["det_k"][out], s=55, color=_OUTLIER, linewidths=0)
     for i in np.flatnonzero(out):
         ax2.annotate(d["sample"][i], (d["lib_m"][i], d["det_k"][i]), xytext=(5, 5),
@@ -1207,8 +1208,12 @@ def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str
         label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {fmt.p_text(c.get('pval'))}"
                  + (f" [{c['collection']}]" if c.get("collection") else ""))
         ax.plot(c["x"], c["y"], color=col, lw=1.8, label=label, gid=f"gsea-curve|{c['term']}")
-        hits = np.asarray(c["hits"])
-        axr.vlines(hits, k - i - 0.9, k - i - 0.1, color=col, lw=0.6)
+        hits = np.asarray(c["hits"], float)
+        # one tick per hit, all ticks of a set as ONE path (NaN breaks the line between ticks)
+        tx = np.repeat(hits, 3)
+        tx[2::3] = np.nan
+        ty = np.tile([k - i - 0.9, k - i - 0.1, np.nan], hits.size)
+        axr.plot(tx, ty, color=col, lw=0.6, solid_capstyle="butt", gid=f"gsea-hits|{c['term']}")
     ax.axhline(0, color="#7F8C8D", lw=0.8)
     ax.set_xlim(0, n - 1)
     ax.set_ylabel("Running enrichment score")
@@ -1322,6 +1327,145 @@ def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[st
 _METADATA = {"svg": {"Date": None}, "png": {"Software": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 
+#: Decimals of SVG path coordinates. The SVG unit is the point (1/72 inch), so 2 decimals place
+#: every vertex within 0.005 pt (1/14400 inch) of matplotlib's 6-decimal value: invisible at any
+#: zoom a report is read at, and horizontal / vertical segments (Kaplan-Meier steps) stay exactly
+#: horizontal / vertical (equal coordinates round equally).
+SVG_PATH_DECIMALS = 2
+
+#: A scatter layer with more points than this is drawn as a raster image inside the SVG
+#: (``rasterized=True``, at ``save_figure``'s dpi); axes, ticks, labels, legends and annotations
+#: stay vector and text. Below it every point stays a vector element.
+RASTER_MIN_POINTS = 300
+
+
+def _dense(n: int) -> bool:
+    """Whether a layer of ``n`` points is rasterised (:data:`RASTER_MIN_POINTS`)."""
+    return int(n) > RASTER_MIN_POINTS
+
+
+def _num(v: float) -> str:
+    s = f"{v:.{SVG_PATH_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _nums(vals) -> str:
+    out = ""
+    for v in vals:
+        t = _num(v)
+        out += t if (not out or t.startswith("-")) else " " + t
+    return out
+
+
+def _path_data(segments) -> str:
+    """SVG path data of matplotlib path segments ``(vertices, code)`` (already transformed to
+    SVG points, NaNs removed, clipped, simplified, as the SVG backend does) with
+    :data:`SVG_PATH_DECIMALS` decimals and no redundant characters: a line segment that keeps
+    y (x) is written ``H x`` (``V y``), exactly the same segment as ``L x y``."""
+    from matplotlib.path import Path as _P
+    out: list[str] = []
+    cur = start = None
+    for verts, code in segments:
+        if code == _P.CLOSEPOLY:
+            out.append("z")
+            cur = start
+            continue
+        xy = [_num(v) for v in verts]
+        if code == _P.MOVETO:
+            out.append("M" + _nums(verts[:2]))
+            cur = start = (xy[0], xy[1])
+        elif code == _P.LINETO:
+            x, y = xy
+            if cur is not None and y == cur[1] and x != cur[0]:
+                out.append("H" + x)
+            elif cur is not None and x == cur[0] and y != cur[1]:
+                out.append("V" + y)
+            else:
+                out.append("L" + _nums(verts[:2]))
+            cur = (x, y)
+        elif code == _P.CURVE3:
+            out.append("Q" + _nums(verts[:4]))
+            cur = (xy[2], xy[3])
+        elif code == _P.CURVE4:
+            out.append("C" + _nums(verts[:6]))
+            cur = (xy[4], xy[5])
+    return "".join(out)
+
+
+def _svg_classes():
+    """The compact SVG canvas (built on first use; matplotlib's SVG backend imported lazily)."""
+    global _SVG_CANVAS
+    if _SVG_CANVAS is not None:
+        return _SVG_CANVAS
+    import codecs
+
+    from matplotlib import cbook
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+    from matplotlib.path import Path as _P
+    from matplotlib.transforms import Affine2D
+
+    class CompactRendererSVG(RendererSVG):
+        """matplotlib's SVG renderer with (1) path data written by :func:`_path_data` and
+        (2) the markers of one artist (censor marks, rug ticks, line-plot markers) drawn as
+        ONE compound ``<path>`` instead of one ``<use>`` element per marker (the same shapes at
+        the same places, one DOM node). Overlapping markers of one artist drawn with alpha < 1
+        are painted once where they overlap (no darkening)."""
+
+        def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
+            clip = (0.0, 0.0, self.width, self.height) if clip else None
+            return _path_data(path.iter_segments(transform, clip=clip, simplify=simplify, curves=True,
+                                                 sketch=sketch))
+
+        def draw_markers(self, gc, marker_path, marker_trans, path, trans, rgbFace=None):
+            if len(path.vertices) <= 1:  # a single marker (an axis tick): matplotlib's own element
+                return super().draw_markers(gc, marker_path, marker_trans, path, trans, rgbFace)
+            # the positions and marker outline exactly as RendererSVG.draw_markers computes them
+            mk = [(np.asarray(v, float).reshape(-1, 2), c) for v, c in marker_path.iter_segments(
+                marker_trans + Affine2D().scale(1.0, -1.0), simplify=False)]
+            verts, codes = [], []
+            clip = (0, 0, self.width * 72, self.height * 72)
+            for v, _ in path.iter_segments(self._make_flip_transform(trans), clip=clip, simplify=False):
+                if not len(v):
+                    continue
+                x, y = v[-2:]
+                for mv, mc in mk:
+                    verts.extend(mv + (x, y))
+                    codes.extend([mc] * len(mv))
+            if not verts:
+                return
+            compound = _P(np.asarray(verts, float), np.asarray(codes, np.uint8))
+            if gc.get_url() is not None:
+                self.writer.start("a", {"xlink:href": gc.get_url(), "target": "_blank"})
+            self.writer.element("path", d=_path_data(compound.iter_segments(simplify=False)),
+                                **self._get_clip_attrs(gc), style=self._get_style(gc, rgbFace))
+            if gc.get_url() is not None:
+                self.writer.end("a")
+
+    class CompactCanvasSVG(FigureCanvasSVG):
+        def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored):
+            # _ignored: dpi, facecolor, edgecolor, orientation, which matplotlib drops for its own
+            # print_svg (figure.dpi and the facecolor are already set by print_figure)
+            # FigureCanvasSVG.print_svg (matplotlib 3.11) with CompactRendererSVG
+            with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+                if not cbook.file_requires_unicode(fh):
+                    fh = codecs.getwriter("utf-8")(fh)
+                dpi = self.figure.dpi
+                self.figure.dpi = 72
+                width, height = self.figure.get_size_inches()
+                renderer = MixedModeRenderer(
+                    self.figure, width, height, dpi,
+                    CompactRendererSVG(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
+                    bbox_inches_restore=bbox_inches_restore)
+                self.figure.draw(renderer)
+                renderer.finalize()
+
+    _SVG_CANVAS = CompactCanvasSVG
+    return _SVG_CANVAS
+
+
+_SVG_CANVAS = None
+
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
     """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
@@ -1331,6 +1475,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None
     if ext not in _METADATA:
         raise ValueError(f"save_figure: unsupported figure format {ext!r} for {path}; use .svg, .png or .pdf")
     try:
+        if ext == "svg":
+            _svg_classes()(fig)  # compact paths, one <path> per marker layer (attaches a new canvas)
         with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=ext, dpi=dpi, metadata=_METADATA[ext], facecolor="white")
