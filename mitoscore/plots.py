@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -47,7 +48,7 @@ __all__ = [
     "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "score_panels", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "interaction_panels", "calibration_plot",
-    "save_figure", "placeholder", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
+    "save_figure", "bar_heights", "placeholder", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -938,6 +939,34 @@ def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", t
     return fig
 
 
+def _bars(ax, edges, bottom, heights, *, color, edgecolor, linewidth, gid=None, label=None):
+    """Histogram bars (``edges``: bin edges; ``bottom`` / ``heights`` per bin) as ONE compound
+    patch: the same rectangles as ``ax.hist``'s one patch per bar (filled, outlined in
+    ``edgecolor``), one SVG element. Empty bins draw nothing. The y axis starts at 0 as with
+    ``ax.hist`` (sticky edge). Returns the patch; :func:`bar_heights` reads the heights back."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as _P
+    verts, codes = [], []
+    for x0, x1, b, h in zip(edges[:-1], edges[1:], bottom, heights):
+        if h > 0:
+            verts += [(x0, b), (x1, b), (x1, b + h), (x0, b + h), (x0, b)]
+            codes += [_P.MOVETO, _P.LINETO, _P.LINETO, _P.LINETO, _P.CLOSEPOLY]
+    if not verts:
+        verts, codes = [(edges[0], 0.0)], [_P.MOVETO]
+    patch = PathPatch(_P(np.asarray(verts, float), codes), facecolor=color, edgecolor=edgecolor,
+                      linewidth=linewidth, gid=gid, label=label)
+    patch.sticky_edges.y.append(0.0)
+    ax.add_patch(patch)
+    ax.autoscale_view()
+    return patch
+
+
+def bar_heights(patch) -> np.ndarray:
+    """Heights of the bars of a :func:`_bars` patch (in drawing order)."""
+    v = patch.get_path().vertices
+    return v[2::5, 1] - v[0::5, 1] if len(v) >= 5 else np.zeros(0)
+
+
 #: y-axis label of each score kind (the cohort's raw score scale).
 SCORE_SCALES = {"ssgsea": "ssGSEA score (normalised)", "weighted_sum": "weighted sum of log2 expression",
                 "single_gene": "log2 normalised expression", "gene_ratio": "log2 ratio"}
@@ -970,9 +999,12 @@ def score_panels(scores: pd.DataFrame, *, title: str, signatures: Sequence[str] 
         edges = np.histogram_bin_edges(v, bins=bins) if v.size else bins
         data = [sub.loc[sub["group"] == lv, "score"].to_numpy(float) for lv in levels]
         if levels:
-            _, _, patches = ax.hist(data, bins=edges, stacked=True, color=[cols[lv] for lv in levels],
-                                    edgecolor="white", linewidth=0.4, gid=f"score-hist|{sig}",
-                                    label=[f"{lv}" for lv in levels])
+            bottom = np.zeros(len(edges) - 1)
+            for lv, vals in zip(levels, data):  # stacked histogram, one compound path per group
+                h = np.histogram(vals, bins=edges)[0].astype(float)
+                _bars(ax, edges, bottom, h, color=cols[lv], edgecolor="white", linewidth=0.4,
+                      gid=f"score-hist|{sig}|{lv}", label=f"{lv}")
+                bottom = bottom + h
             for lv in levels:
                 handles.setdefault(lv, cols[lv])
         kind = str(sub["kind"].iloc[0]) if "kind" in sub and len(sub) else ""
@@ -1159,7 +1191,9 @@ def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: 
         hi = max(v.max(), obs) if np.isfinite(obs) else v.max()
         if hi <= lo:
             hi = lo + 1.0
-        ax.hist(v, bins=np.linspace(lo, hi, 31), color="#BDC3C7", edgecolor="white", lw=0.6, gid=f"null-hist|{name}",
+        edges = np.linspace(lo, hi, 31)
+        _bars(ax, edges, np.zeros(30), np.histogram(v, bins=edges)[0].astype(float), color="#BDC3C7",
+              edgecolor="white", linewidth=0.6, gid=f"null-hist|{name}",
                 label=f"valid draws N = {int(r['n_valid'])} (excluded: {int(r['n_failed'])})")
         if np.isfinite(obs):
             ax.axvline(obs, color="#000000", lw=2.5, gid=f"observed|{name}",
@@ -1336,7 +1370,7 @@ SVG_PATH_DECIMALS = 2
 #: A scatter layer with more points than this is drawn as a raster image inside the SVG
 #: (``rasterized=True``, at ``save_figure``'s dpi); axes, ticks, labels, legends and annotations
 #: stay vector and text. Below it every point stays a vector element.
-RASTER_MIN_POINTS = 300
+RASTER_MIN_POINTS = 100
 
 
 def _dense(n: int) -> bool:
@@ -1344,52 +1378,86 @@ def _dense(n: int) -> bool:
     return int(n) > RASTER_MIN_POINTS
 
 
-def _num(v: float) -> str:
-    s = f"{v:.{SVG_PATH_DECIMALS}f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+def _q(v: float) -> int:
+    """A coordinate in units of 10^-SVG_PATH_DECIMALS pt (integer: relative steps are exact)."""
+    return int(round(float(v) * 10 ** SVG_PATH_DECIMALS))
 
 
-def _nums(vals) -> str:
-    out = ""
-    for v in vals:
-        t = _num(v)
-        out += t if (not out or t.startswith("-")) else " " + t
+def _qs(q: int) -> str:
+    """Integer hundredths as the shortest SVG number (``-0.5`` -> ``-.5``, ``12.30`` -> ``12.3``)."""
+    scale = 10 ** SVG_PATH_DECIMALS
+    a = abs(q)
+    whole, frac = divmod(a, scale)
+    t = str(whole) if whole else ""
+    if frac:
+        t += "." + f"{frac:0{SVG_PATH_DECIMALS}d}".rstrip("0")
+    return ("-" + t if q < 0 else t) if t else "0"
+
+
+def _join(nums) -> str:
+    out, prev = "", ""
+    for q in nums:
+        t = _qs(q)
+        # a separator only where the number would otherwise run into the previous one
+        # ("1.2" then ".5" reads as two numbers; "1" then ".5" would read as "1.5")
+        if prev and not (t.startswith("-") or (t.startswith(".") and "." in prev)):
+            out += " "
+        out += t
+        prev = t
     return out
 
 
 def _path_data(segments) -> str:
     """SVG path data of matplotlib path segments ``(vertices, code)`` (already transformed to
-    SVG points, NaNs removed, clipped, simplified, as the SVG backend does) with
-    :data:`SVG_PATH_DECIMALS` decimals and no redundant characters: a line segment that keeps
-    y (x) is written ``H x`` (``V y``), exactly the same segment as ``L x y``."""
+    SVG points, NaNs removed, clipped, simplified, as the SVG backend does): every vertex is
+    rounded to :data:`SVG_PATH_DECIMALS` decimals FIRST and then written absolute or relative
+    to the previous rounded vertex (integer arithmetic, so relative steps never drift), whichever
+    is shorter; a segment that keeps y (x) is written ``h``/``H`` (``v``/``V``)."""
     from matplotlib.path import Path as _P
     out: list[str] = []
-    cur = start = None
+    cx = cy = sx = sy = None
     for verts, code in segments:
         if code == _P.CLOSEPOLY:
             out.append("z")
-            cur = start
+            cx, cy = sx, sy
             continue
-        xy = [_num(v) for v in verts]
+        q = [_q(v) for v in verts]
         if code == _P.MOVETO:
-            out.append("M" + _nums(verts[:2]))
-            cur = start = (xy[0], xy[1])
-        elif code == _P.LINETO:
-            x, y = xy
-            if cur is not None and y == cur[1] and x != cur[0]:
-                out.append("H" + x)
-            elif cur is not None and x == cur[0] and y != cur[1]:
-                out.append("V" + y)
+            x, y = q[0], q[1]
+            ab = "M" + _join((x, y))
+            out.append(ab if cx is None else min(ab, "m" + _join((x - cx, y - cy)), key=len))
+            cx, cy = sx, sy = x, y
+            continue
+        if code == _P.LINETO:
+            x, y = q[0], q[1]
+            if y == cy and x != cx:
+                cand = ("H" + _qs(x), "h" + _qs(x - cx))
+            elif x == cx and y != cy:
+                cand = ("V" + _qs(y), "v" + _qs(y - cy))
             else:
-                out.append("L" + _nums(verts[:2]))
-            cur = (x, y)
-        elif code == _P.CURVE3:
-            out.append("Q" + _nums(verts[:4]))
-            cur = (xy[2], xy[3])
-        elif code == _P.CURVE4:
-            out.append("C" + _nums(verts[:6]))
-            cur = (xy[4], xy[5])
+                cand = ("L" + _join((x, y)), "l" + _join((x - cx, y - cy)))
+        else:
+            letter = "Q" if code == _P.CURVE3 else "C"
+            x, y = q[-2], q[-1]
+            rel = [v - (cx if i % 2 == 0 else cy) for i, v in enumerate(q)]
+            cand = (letter + _join(q), letter.lower() + _join(rel))
+        out.append(min(cand, key=len))
+        cx, cy = x, y
     return "".join(out)
+
+
+_ROT0 = re.compile(r' transform="rotate\(-?0 [-\d.e]+ [-\d.e]+\)"')
+
+
+def _compact_svg_text(svg: str) -> str:
+    """Drop the identity ``rotate(-0 x y)`` transform matplotlib writes on unrotated text and round
+    the x / y of ``<text>`` and ``<use>`` elements to :data:`SVG_PATH_DECIMALS` decimals."""
+    svg = _ROT0.sub("", svg)
+    xy = re.compile(r'(\s[xy]=")(-?\d+\.\d+)(")')
+
+    def tag(m):
+        return xy.sub(lambda a: a.group(1) + _qs(_q(float(a.group(2)))) + a.group(3), m.group(0))
+    return re.sub(r"<(?:text|use)\b[^>]*>", tag, svg)
 
 
 def _svg_classes():
@@ -1398,6 +1466,7 @@ def _svg_classes():
     if _SVG_CANVAS is not None:
         return _SVG_CANVAS
     import codecs
+    import io
 
     from matplotlib import cbook
     from matplotlib.backends.backend_mixed import MixedModeRenderer
@@ -1411,6 +1480,18 @@ def _svg_classes():
         ONE compound ``<path>`` instead of one ``<use>`` element per marker (the same shapes at
         the same places, one DOM node). Overlapping markers of one artist drawn with alpha < 1
         are painted once where they overlap (no darkening)."""
+
+        def open_group(self, s, gid=None):
+            # matplotlib wraps every artist in <g id="text_12">; without a gid (set by the plotting
+            # code, e.g. "gsea-curve|...") such a group has no effect on rendering: not written
+            self._mitoscore_groups = getattr(self, "_mitoscore_groups", [])
+            self._mitoscore_groups.append(bool(gid))
+            if gid:
+                super().open_group(s, gid)
+
+        def close_group(self, s):
+            if self._mitoscore_groups.pop():
+                super().close_group(s)
 
         def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
             clip = (0.0, 0.0, self.width, self.height) if clip else None
@@ -1447,18 +1528,20 @@ def _svg_classes():
             # _ignored: dpi, facecolor, edgecolor, orientation, which matplotlib drops for its own
             # print_svg (figure.dpi and the facecolor are already set by print_figure)
             # FigureCanvasSVG.print_svg (matplotlib 3.11) with CompactRendererSVG
+            buf = io.StringIO()
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure, width, height, dpi,
+                CompactRendererSVG(width * 72, height * 72, buf, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
             with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
                 if not cbook.file_requires_unicode(fh):
                     fh = codecs.getwriter("utf-8")(fh)
-                dpi = self.figure.dpi
-                self.figure.dpi = 72
-                width, height = self.figure.get_size_inches()
-                renderer = MixedModeRenderer(
-                    self.figure, width, height, dpi,
-                    CompactRendererSVG(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
-                    bbox_inches_restore=bbox_inches_restore)
-                self.figure.draw(renderer)
-                renderer.finalize()
+                fh.write(_compact_svg_text(buf.getvalue()))
 
     _SVG_CANVAS = CompactCanvasSVG
     return _SVG_CANVAS
