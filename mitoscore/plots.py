@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -47,7 +48,7 @@ __all__ = [
     "default_risk_times",
     "km_plot", "forest_plot", "volcano_plot", "ma_plot", "score_distribution", "score_panels", "pca_plot",
     "library_size_plot", "null_distribution_plot", "interaction_plot", "interaction_panels", "calibration_plot",
-    "save_figure", "placeholder", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
+    "save_figure", "bar_heights", "placeholder", "km_by_arm_plot", "treatment_effect_plot", "predictive_figures", "enrichment_plot", "nes_heatmap",
 ]
 
 # --------------------------------------------------------------------------- style
@@ -830,12 +831,11 @@ def volcano_plot(de: pd.DataFrame, *, alpha: float = 0.1, lfc_threshold: float =
 
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax = fig.add_subplot()
-    big = len(d) > 3000
-    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="volcano-ns",
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=_dense(ns.sum()), gid="volcano-ns",
                label=f"not significant (n = {int(ns.sum())})", zorder=1)
-    ax.scatter(x[up], y[up], s=18, color=_UP, linewidths=0, gid="volcano-up",
+    ax.scatter(x[up], y[up], s=18, color=_UP, linewidths=0, gid="volcano-up", rasterized=_dense(up.sum()),
                label=f"up, padj < {alpha:g} (n = {int(up.sum())})", zorder=2)
-    ax.scatter(x[down], y[down], s=18, color=_DOWN, linewidths=0, gid="volcano-down",
+    ax.scatter(x[down], y[down], s=18, color=_DOWN, linewidths=0, gid="volcano-down", rasterized=_dense(down.sum()),
                label=f"down, padj < {alpha:g} (n = {int(down.sum())})", zorder=2)
     if highlight:
         hl = d["gene"].astype(str).isin({str(g) for g in highlight}).to_numpy()
@@ -883,12 +883,11 @@ def ma_plot(de: pd.DataFrame, *, alpha: float = 0.1, title: str) -> Figure:
     up, down, ns = sig & (y > 0), sig & (y < 0), ~sig
     fig = Figure(figsize=(9, 6.5), layout="constrained")
     ax = fig.add_subplot()
-    big = len(d) > 3000
-    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=big, gid="ma-ns",
+    ax.scatter(x[ns], y[ns], s=8, color=_NONSIG, linewidths=0, rasterized=_dense(ns.sum()), gid="ma-ns",
                label=f"not significant (n = {int(ns.sum())})")
-    ax.scatter(x[up], y[up], s=16, color=_UP, linewidths=0, gid="ma-up",
+    ax.scatter(x[up], y[up], s=16, color=_UP, linewidths=0, gid="ma-up", rasterized=_dense(up.sum()),
                label=f"up, padj < {alpha:g} (n = {int(up.sum())})")
-    ax.scatter(x[down], y[down], s=16, color=_DOWN, linewidths=0, gid="ma-down",
+    ax.scatter(x[down], y[down], s=16, color=_DOWN, linewidths=0, gid="ma-down", rasterized=_dense(down.sum()),
                label=f"down, padj < {alpha:g} (n = {int(down.sum())})")
     ax.axhline(0, color="#7F8C8D", lw=1)
     ax.set_xscale("log")
@@ -929,7 +928,7 @@ def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", t
     for k, (lv, v) in enumerate(zip(levels, data)):
         jit = rng.uniform(-0.17, 0.17, size=v.size)
         ax.scatter(pos[k] + jit, v, s=22, color=cols[lv], alpha=0.75, linewidths=0, zorder=3,
-                   gid=f"strip|{lv}")
+                   gid=f"strip|{lv}", rasterized=_dense(v.size))
     ax.set_xticks(pos, [f"{lv}\n(n = {len(v)})" for lv, v in zip(levels, data)])
     ax.set_xlim(0.4, len(levels) + 0.6)
     ax.set_xlabel(by.replace("_", " "))
@@ -938,6 +937,34 @@ def score_distribution(scores: pd.DataFrame, *, by: str, value: str = "score", t
     ax.set_title(_wrap(title, 50), loc="left")
     ax.grid(axis="y", color="#E5E7E9", lw=0.8, zorder=0)
     return fig
+
+
+def _bars(ax, edges, bottom, heights, *, color, edgecolor, linewidth, gid=None, label=None):
+    """Histogram bars (``edges``: bin edges; ``bottom`` / ``heights`` per bin) as ONE compound
+    patch: the same rectangles as ``ax.hist``'s one patch per bar (filled, outlined in
+    ``edgecolor``), one SVG element. Empty bins draw nothing. The y axis starts at 0 as with
+    ``ax.hist`` (sticky edge). Returns the patch; :func:`bar_heights` reads the heights back."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as _P
+    verts, codes = [], []
+    for x0, x1, b, h in zip(edges[:-1], edges[1:], bottom, heights):
+        if h > 0:
+            verts += [(x0, b), (x1, b), (x1, b + h), (x0, b + h), (x0, b)]
+            codes += [_P.MOVETO, _P.LINETO, _P.LINETO, _P.LINETO, _P.CLOSEPOLY]
+    if not verts:
+        verts, codes = [(edges[0], 0.0)], [_P.MOVETO]
+    patch = PathPatch(_P(np.asarray(verts, float), codes), facecolor=color, edgecolor=edgecolor,
+                      linewidth=linewidth, gid=gid, label=label)
+    patch.sticky_edges.y.append(0.0)
+    ax.add_patch(patch)
+    ax.autoscale_view()
+    return patch
+
+
+def bar_heights(patch) -> np.ndarray:
+    """Heights of the bars of a :func:`_bars` patch (in drawing order)."""
+    v = patch.get_path().vertices
+    return v[2::5, 1] - v[0::5, 1] if len(v) >= 5 else np.zeros(0)
 
 
 #: y-axis label of each score kind (the cohort's raw score scale).
@@ -972,9 +999,12 @@ def score_panels(scores: pd.DataFrame, *, title: str, signatures: Sequence[str] 
         edges = np.histogram_bin_edges(v, bins=bins) if v.size else bins
         data = [sub.loc[sub["group"] == lv, "score"].to_numpy(float) for lv in levels]
         if levels:
-            _, _, patches = ax.hist(data, bins=edges, stacked=True, color=[cols[lv] for lv in levels],
-                                    edgecolor="white", linewidth=0.4, gid=f"score-hist|{sig}",
-                                    label=[f"{lv}" for lv in levels])
+            bottom = np.zeros(len(edges) - 1)
+            for lv, vals in zip(levels, data):  # stacked histogram, one compound path per group
+                h = np.histogram(vals, bins=edges)[0].astype(float)
+                _bars(ax, edges, bottom, h, color=cols[lv], edgecolor="white", linewidth=0.4,
+                      gid=f"score-hist|{sig}|{lv}", label=f"{lv}")
+                bottom = bottom + h
             for lv in levels:
                 handles.setdefault(lv, cols[lv])
         kind = str(sub["kind"].iloc[0]) if "kind" in sub and len(sub) else ""
@@ -1024,8 +1054,9 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
     y = pd.to_numeric(pca["PC2"], errors="coerce").to_numpy(float)
     fig = Figure(figsize=(8.5, 7), layout="constrained")
     ax = fig.add_subplot()
+    dense = _dense(len(x))  # every point layer rasterised (one image) when the cohort is large
     if color_by is None:
-        ax.scatter(x, y, s=40, color=_NEUTRAL, alpha=0.8, linewidths=0, gid="pca-points")
+        ax.scatter(x, y, s=40, color=_NEUTRAL, alpha=0.8, linewidths=0, gid="pca-points", rasterized=dense)
     else:
         cb = pd.Series(color_by)
         cb.index = cb.index.astype(str)
@@ -1036,9 +1067,9 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
             v = vals.to_numpy(float)
             miss = ~np.isfinite(v)
             sc = ax.scatter(x[~miss], y[~miss], c=v[~miss], cmap="viridis", s=40, linewidths=0,
-                            gid="pca-points")
+                            gid="pca-points", rasterized=dense)
             if miss.any():
-                ax.scatter(x[miss], y[miss], s=40, color="#BDC3C7", linewidths=0, label="NA")
+                ax.scatter(x[miss], y[miss], s=40, color="#BDC3C7", linewidths=0, label="NA", rasterized=dense)
                 ax.legend(loc="best")
             fig.colorbar(sc, ax=ax, label=name.replace("_", " "))
         else:
@@ -1047,10 +1078,11 @@ def pca_plot(pca: pd.DataFrame, explained, *, color_by: pd.Series | None = None,
             for lv in levels:
                 m = (vals == lv).to_numpy()
                 ax.scatter(x[m], y[m], s=40, color=cols[lv], alpha=0.85, linewidths=0,
-                           label=f"{lv} (n = {int(m.sum())})", gid=f"pca-points|{lv}")
+                           label=f"{lv} (n = {int(m.sum())})", gid=f"pca-points|{lv}", rasterized=dense)
             m = vals.isna().to_numpy()
             if m.any():
-                ax.scatter(x[m], y[m], s=40, color="#BDC3C7", linewidths=0, label=f"NA (n = {int(m.sum())})")
+                ax.scatter(x[m], y[m], s=40, color="#BDC3C7", linewidths=0, label=f"NA (n = {int(m.sum())})",
+                           rasterized=dense)
             ax.legend(title=name.replace("_", " "), loc="best")
     out = [str(o) for o in outliers]
     if out:
@@ -1091,8 +1123,9 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
     ax1, ax2 = fig.subplots(2, 1, height_ratios=[1, 1])
     r = np.arange(1, len(d) + 1)
     ok, out = ~d["out"].to_numpy(), d["out"].to_numpy()
+    dense = _dense(ok.sum())  # the passed-QC points as one image when the cohort is large; outliers stay vector
     ax1.scatter(r[ok], d["lib_m"][ok], s=30, color=_NEUTRAL, linewidths=0, gid="lib-ok",
-                label=f"passed QC (n = {int(ok.sum())})")
+                label=f"passed QC (n = {int(ok.sum())})", rasterized=dense)
     ax1.scatter(r[out], d["lib_m"][out], s=55, color=_OUTLIER, linewidths=0, gid="lib-outlier",
                 label=f"outlier (n = {int(out.sum())})")
     med = float(d["lib_m"].median()) if len(d) else np.nan
@@ -1110,7 +1143,7 @@ def library_size_plot(qc: pd.DataFrame, *, title: str) -> Figure:
     ax1.set_ylabel("Library size (million reads)")
     ax1.set_ylim(bottom=0)
     ax1.legend(loc="upper left")
-    ax2.scatter(d["lib_m"][ok], d["det_k"][ok], s=30, color=_NEUTRAL, linewidths=0)
+    ax2.scatter(d["lib_m"][ok], d["det_k"][ok], s=30, color=_NEUTRAL, linewidths=0, rasterized=dense)
     ax2.scatter(d["lib_m"][out], d["det_k"][out], s=55, color=_OUTLIER, linewidths=0)
     for i in np.flatnonzero(out):
         ax2.annotate(d["sample"][i], (d["lib_m"][i], d["det_k"][i]), xytext=(5, 5),
@@ -1158,7 +1191,9 @@ def null_distribution_plot(null: pd.DataFrame, summary: pd.DataFrame, *, title: 
         hi = max(v.max(), obs) if np.isfinite(obs) else v.max()
         if hi <= lo:
             hi = lo + 1.0
-        ax.hist(v, bins=np.linspace(lo, hi, 31), color="#BDC3C7", edgecolor="white", lw=0.6, gid=f"null-hist|{name}",
+        edges = np.linspace(lo, hi, 31)
+        _bars(ax, edges, np.zeros(30), np.histogram(v, bins=edges)[0].astype(float), color="#BDC3C7",
+              edgecolor="white", linewidth=0.6, gid=f"null-hist|{name}",
                 label=f"valid draws N = {int(r['n_valid'])} (excluded: {int(r['n_failed'])})")
         if np.isfinite(obs):
             ax.axvline(obs, color="#000000", lw=2.5, gid=f"observed|{name}",
@@ -1207,8 +1242,12 @@ def enrichment_plot(ranking: pd.Series, curves: Sequence[Mapping], *, title: str
         label = (f"{_short(c['term'])}{star}\nNES {c['nes']:.2f}, FDR {fdr_txt}, {fmt.p_text(c.get('pval'))}"
                  + (f" [{c['collection']}]" if c.get("collection") else ""))
         ax.plot(c["x"], c["y"], color=col, lw=1.8, label=label, gid=f"gsea-curve|{c['term']}")
-        hits = np.asarray(c["hits"])
-        axr.vlines(hits, k - i - 0.9, k - i - 0.1, color=col, lw=0.6)
+        hits = np.asarray(c["hits"], float)
+        # one tick per hit, all ticks of a set as ONE path (NaN breaks the line between ticks)
+        tx = np.repeat(hits, 3)
+        tx[2::3] = np.nan
+        ty = np.tile([k - i - 0.9, k - i - 0.1, np.nan], hits.size)
+        axr.plot(tx, ty, color=col, lw=0.6, solid_capstyle="butt", gid=f"gsea-hits|{c['term']}")
     ax.axhline(0, color="#7F8C8D", lw=0.8)
     ax.set_xlim(0, n - 1)
     ax.set_ylabel("Running enrichment score")
@@ -1322,6 +1361,194 @@ def nes_heatmap(long: pd.DataFrame, concord: pd.DataFrame, *, terms: Sequence[st
 _METADATA = {"svg": {"Date": None}, "png": {"Software": None},
              "pdf": {"CreationDate": None, "ModDate": None}}
 
+#: Decimals of SVG path coordinates. The SVG unit is the point (1/72 inch), so 2 decimals place
+#: every vertex within 0.005 pt (1/14400 inch) of matplotlib's 6-decimal value: invisible at any
+#: zoom a report is read at, and horizontal / vertical segments (Kaplan-Meier steps) stay exactly
+#: horizontal / vertical (equal coordinates round equally).
+SVG_PATH_DECIMALS = 2
+
+#: A scatter layer with more points than this is drawn as a raster image inside the SVG
+#: (``rasterized=True``, at ``save_figure``'s dpi); axes, ticks, labels, legends and annotations
+#: stay vector and text. Below it every point stays a vector element.
+RASTER_MIN_POINTS = 100
+
+
+def _dense(n: int) -> bool:
+    """Whether a layer of ``n`` points is rasterised (:data:`RASTER_MIN_POINTS`)."""
+    return int(n) > RASTER_MIN_POINTS
+
+
+def _q(v: float) -> int:
+    """A coordinate in units of 10^-SVG_PATH_DECIMALS pt (integer: relative steps are exact)."""
+    return int(round(float(v) * 10 ** SVG_PATH_DECIMALS))
+
+
+def _qs(q: int) -> str:
+    """Integer hundredths as the shortest SVG number (``-0.5`` -> ``-.5``, ``12.30`` -> ``12.3``)."""
+    scale = 10 ** SVG_PATH_DECIMALS
+    a = abs(q)
+    whole, frac = divmod(a, scale)
+    t = str(whole) if whole else ""
+    if frac:
+        t += "." + f"{frac:0{SVG_PATH_DECIMALS}d}".rstrip("0")
+    return ("-" + t if q < 0 else t) if t else "0"
+
+
+def _join(nums) -> str:
+    out, prev = "", ""
+    for q in nums:
+        t = _qs(q)
+        # a separator only where the number would otherwise run into the previous one
+        # ("1.2" then ".5" reads as two numbers; "1" then ".5" would read as "1.5")
+        if prev and not (t.startswith("-") or (t.startswith(".") and "." in prev)):
+            out += " "
+        out += t
+        prev = t
+    return out
+
+
+def _path_data(segments) -> str:
+    """SVG path data of matplotlib path segments ``(vertices, code)`` (already transformed to
+    SVG points, NaNs removed, clipped, simplified, as the SVG backend does): every vertex is
+    rounded to :data:`SVG_PATH_DECIMALS` decimals FIRST and then written absolute or relative
+    to the previous rounded vertex (integer arithmetic, so relative steps never drift), whichever
+    is shorter; a segment that keeps y (x) is written ``h``/``H`` (``v``/``V``)."""
+    from matplotlib.path import Path as _P
+    out: list[str] = []
+    cx = cy = sx = sy = None
+    for verts, code in segments:
+        if code == _P.CLOSEPOLY:
+            out.append("z")
+            cx, cy = sx, sy
+            continue
+        q = [_q(v) for v in verts]
+        if code == _P.MOVETO:
+            x, y = q[0], q[1]
+            ab = "M" + _join((x, y))
+            out.append(ab if cx is None else min(ab, "m" + _join((x - cx, y - cy)), key=len))
+            cx, cy = sx, sy = x, y
+            continue
+        if code == _P.LINETO:
+            x, y = q[0], q[1]
+            if y == cy and x != cx:
+                cand = ("H" + _qs(x), "h" + _qs(x - cx))
+            elif x == cx and y != cy:
+                cand = ("V" + _qs(y), "v" + _qs(y - cy))
+            else:
+                cand = ("L" + _join((x, y)), "l" + _join((x - cx, y - cy)))
+        else:
+            letter = "Q" if code == _P.CURVE3 else "C"
+            x, y = q[-2], q[-1]
+            rel = [v - (cx if i % 2 == 0 else cy) for i, v in enumerate(q)]
+            cand = (letter + _join(q), letter.lower() + _join(rel))
+        out.append(min(cand, key=len))
+        cx, cy = x, y
+    return "".join(out)
+
+
+_ROT0 = re.compile(r' transform="rotate\(-?0 [-\d.e]+ [-\d.e]+\)"')
+
+
+def _compact_svg_text(svg: str) -> str:
+    """Drop the identity ``rotate(-0 x y)`` transform matplotlib writes on unrotated text and round
+    the x / y of ``<text>`` and ``<use>`` elements to :data:`SVG_PATH_DECIMALS` decimals."""
+    svg = _ROT0.sub("", svg)
+    xy = re.compile(r'(\s[xy]=")(-?\d+\.\d+)(")')
+
+    def tag(m):
+        return xy.sub(lambda a: a.group(1) + _qs(_q(float(a.group(2)))) + a.group(3), m.group(0))
+    return re.sub(r"<(?:text|use)\b[^>]*>", tag, svg)
+
+
+def _svg_classes():
+    """The compact SVG canvas (built on first use; matplotlib's SVG backend imported lazily)."""
+    global _SVG_CANVAS
+    if _SVG_CANVAS is not None:
+        return _SVG_CANVAS
+    import codecs
+    import io
+
+    from matplotlib import cbook
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+    from matplotlib.path import Path as _P
+    from matplotlib.transforms import Affine2D
+
+    class CompactRendererSVG(RendererSVG):
+        """matplotlib's SVG renderer with (1) path data written by :func:`_path_data` and
+        (2) the markers of one artist (censor marks, rug ticks, line-plot markers) drawn as
+        ONE compound ``<path>`` instead of one ``<use>`` element per marker (the same shapes at
+        the same places, one DOM node). Overlapping markers of one artist drawn with alpha < 1
+        are painted once where they overlap (no darkening)."""
+
+        def open_group(self, s, gid=None):
+            # matplotlib wraps every artist in <g id="text_12">; without a gid (set by the plotting
+            # code, e.g. "gsea-curve|...") such a group has no effect on rendering: not written
+            self._mitoscore_groups = getattr(self, "_mitoscore_groups", [])
+            self._mitoscore_groups.append(bool(gid))
+            if gid:
+                super().open_group(s, gid)
+
+        def close_group(self, s):
+            if self._mitoscore_groups.pop():
+                super().close_group(s)
+
+        def _convert_path(self, path, transform=None, clip=None, simplify=None, sketch=None):
+            clip = (0.0, 0.0, self.width, self.height) if clip else None
+            return _path_data(path.iter_segments(transform, clip=clip, simplify=simplify, curves=True,
+                                                 sketch=sketch))
+
+        def draw_markers(self, gc, marker_path, marker_trans, path, trans, rgbFace=None):
+            if len(path.vertices) <= 1:  # a single marker (an axis tick): matplotlib's own element
+                return super().draw_markers(gc, marker_path, marker_trans, path, trans, rgbFace)
+            # the positions and marker outline exactly as RendererSVG.draw_markers computes them
+            mk = [(np.asarray(v, float).reshape(-1, 2), c) for v, c in marker_path.iter_segments(
+                marker_trans + Affine2D().scale(1.0, -1.0), simplify=False)]
+            verts, codes = [], []
+            clip = (0, 0, self.width * 72, self.height * 72)
+            for v, _ in path.iter_segments(self._make_flip_transform(trans), clip=clip, simplify=False):
+                if not len(v):
+                    continue
+                x, y = v[-2:]
+                for mv, mc in mk:
+                    verts.extend(mv + (x, y))
+                    codes.extend([mc] * len(mv))
+            if not verts:
+                return
+            compound = _P(np.asarray(verts, float), np.asarray(codes, np.uint8))
+            if gc.get_url() is not None:
+                self.writer.start("a", {"xlink:href": gc.get_url(), "target": "_blank"})
+            self.writer.element("path", d=_path_data(compound.iter_segments(simplify=False)),
+                                **self._get_clip_attrs(gc), style=self._get_style(gc, rgbFace))
+            if gc.get_url() is not None:
+                self.writer.end("a")
+
+    class CompactCanvasSVG(FigureCanvasSVG):
+        def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored):
+            # _ignored: dpi, facecolor, edgecolor, orientation, which matplotlib drops for its own
+            # print_svg (figure.dpi and the facecolor are already set by print_figure)
+            # FigureCanvasSVG.print_svg (matplotlib 3.11) with CompactRendererSVG
+            buf = io.StringIO()
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure, width, height, dpi,
+                CompactRendererSVG(width * 72, height * 72, buf, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+            with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+                if not cbook.file_requires_unicode(fh):
+                    fh = codecs.getwriter("utf-8")(fh)
+                fh.write(_compact_svg_text(buf.getvalue()))
+
+    _SVG_CANVAS = CompactCanvasSVG
+    return _SVG_CANVAS
+
+
+_SVG_CANVAS = None
+
 
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None:
     """Write ``fig`` atomically as SVG / PNG / PDF (by extension), deterministically
@@ -1331,6 +1558,8 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 150) -> None
     if ext not in _METADATA:
         raise ValueError(f"save_figure: unsupported figure format {ext!r} for {path}; use .svg, .png or .pdf")
     try:
+        if ext == "svg":
+            _svg_classes()(fig)  # compact paths, one <path> per marker layer (attaches a new canvas)
         with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
             with atomic_path(path) as tmp:
                 fig.savefig(tmp, format=ext, dpi=dpi, metadata=_METADATA[ext], facecolor="white")
