@@ -673,7 +673,7 @@ class VectorizedInference(DefaultInference):
             init = np.clip(alpha_hat, min_disp, max_disp)
             prior_mean = np.log(init)
         pv = float(prior_var) if prior_reg else 1.0
-        Y = np.asarray(counts, dtype=float)
+        Y = np.asarray(counts)  # each chunk's _Block takes its own float copy
 
         def run(sl: slice):
             return _fit_disp_deseq2(Y[:, sl], X, mu[:, sl], np.log(init[sl]), prior_mean[sl], pv,
@@ -697,7 +697,7 @@ class VectorizedInference(DefaultInference):
             grid_mean = prior_mean
         XX = _xx(X)
         for g in np.flatnonzero(refit):
-            est[g] = np.exp(_fit_disp_grid_deseq2(Y[:, g], X, mu[:, g], grid_mean[g], pv, prior_reg,
+            est[g] = np.exp(_fit_disp_grid_deseq2(Y[:, g].astype(float), X, mu[:, g], grid_mean[g], pv, prior_reg,
                                                   cr_reg, XX))
         est = np.clip(est, min_disp, max_disp)
         self.n_fallback["alpha_mle"] += int(refit.sum())
