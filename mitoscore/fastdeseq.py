@@ -457,6 +457,41 @@ class VectorizedInference(DefaultInference):
                 return chunks, list(ex.map(fn, chunks))
         return chunks, [fn(c) for c in chunks]
 
+    # ------------------------------------------------------------------ start values
+    @staticmethod
+    def _gene_blocks(G: int, block: int = 2048) -> list[slice]:
+        """Column blocks of >= 2 genes (a one-column block would sum its column pairwise,
+        not in order): per-gene element-wise steps and column sums over blocks give the
+        same values as over all genes, with block-sized temporaries (memory)."""
+        n_blocks = max(1, G // block)
+        edges = np.linspace(0, G, n_blocks + 1).astype(int)
+        return [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+
+    def fit_rough_dispersions(self, normed_counts, design_matrix):  # noqa: D102
+        # pydeseq2 0.5.4's fit_rough_dispersions (R DESeq2 roughDispEstimate): the same
+        # least-squares fit and prediction for all genes at once (LAPACK's multi-column solve
+        # is not column by column), then its formula in blocks of genes
+        from sklearn.linear_model import LinearRegression
+
+        num_samples, num_vars = design_matrix.shape
+        if num_samples == num_vars:
+            return pd2utils.fit_rough_dispersions(normed_counts, design_matrix)  # its error
+        reg = LinearRegression(fit_intercept=False)
+        reg.fit(design_matrix, normed_counts)
+        y_hat = reg.predict(design_matrix)
+        np.maximum(y_hat, 1, out=y_hat)
+        alpha_rde = np.empty(normed_counts.shape[1])
+        for sl in self._gene_blocks(normed_counts.shape[1]):
+            yh = y_hat[:, sl]
+            alpha_rde[sl] = (((normed_counts[:, sl] - yh) ** 2 - yh)
+                             / ((num_samples - num_vars) * yh**2)).sum(axis=0)
+        return np.maximum(alpha_rde, 0)
+
+    def fit_moments_dispersions(self, normed_counts, size_factors):  # noqa: D102
+        # pydeseq2's (R DESeq2 momentsDispEstimate: column means and variances) in blocks
+        return np.concatenate([pd2utils.fit_moments_dispersions(normed_counts[:, sl], size_factors)
+                               for sl in self._gene_blocks(normed_counts.shape[1])])
+
     # ------------------------------------------------------------------ lin_reg_mu
     def lin_reg_mu(self, counts, size_factors, design_matrix, min_mu):  # noqa: D102
         """Least-squares fit of normalised counts on the design for all genes
