@@ -458,6 +458,9 @@ class VectorizedInference(DefaultInference):
         return chunks, [fn(c) for c in chunks]
 
     # ------------------------------------------------------------------ start values
+    #: genes per block of the start-value steps (fit_rough/moments_dispersions; memory only)
+    gene_block = 2048
+
     @staticmethod
     def _gene_blocks(G: int, block: int = 2048) -> list[slice]:
         """Column blocks of >= 2 genes (a one-column block would sum its column pairwise,
@@ -481,7 +484,7 @@ class VectorizedInference(DefaultInference):
         y_hat = reg.predict(design_matrix)
         np.maximum(y_hat, 1, out=y_hat)
         alpha_rde = np.empty(normed_counts.shape[1])
-        for sl in self._gene_blocks(normed_counts.shape[1]):
+        for sl in self._gene_blocks(normed_counts.shape[1], self.gene_block):
             yh = y_hat[:, sl]
             alpha_rde[sl] = (((normed_counts[:, sl] - yh) ** 2 - yh)
                              / ((num_samples - num_vars) * yh**2)).sum(axis=0)
@@ -490,7 +493,7 @@ class VectorizedInference(DefaultInference):
     def fit_moments_dispersions(self, normed_counts, size_factors):  # noqa: D102
         # pydeseq2's (R DESeq2 momentsDispEstimate: column means and variances) in blocks
         return np.concatenate([pd2utils.fit_moments_dispersions(normed_counts[:, sl], size_factors)
-                               for sl in self._gene_blocks(normed_counts.shape[1])])
+                               for sl in self._gene_blocks(normed_counts.shape[1], self.gene_block)])
 
     # ------------------------------------------------------------------ lin_reg_mu
     def lin_reg_mu(self, counts, size_factors, design_matrix, min_mu):  # noqa: D102

@@ -241,3 +241,21 @@ def test_error_non_integer_counts(fixture_counts, fixture_clinical):
 def test_error_bad_inference_name():
     with pytest.raises(ValueError, match="inference"):
         make_inference("slow")
+
+
+def test_run_deseq_low_memory_equals_full_fit(fixture_counts, fixture_clinical, dds_fast):
+    """run_deseq fits with pydeseq2's low_memory (intermediate matrices dropped) and drops the
+    normalised counts before the results: the table equals the one from the full fit exactly."""
+    full = deseq_results(dds_fast, CONTRAST)
+    low = run_deseq(fixture_counts, fixture_clinical, "~condition", CONTRAST)
+    assert int(dds_fast.var["replaced"].sum()) > 0  # the Cook's refit ran
+    pd.testing.assert_frame_equal(low, full, check_exact=True)
+
+
+def test_error_negative_integer_counts(fixture_counts, fixture_clinical):
+    bad = fixture_counts.copy()
+    bad.iloc[3, 2] = -1
+    with pytest.raises(InputError, match="negative"):
+        run_deseq(bad, fixture_clinical, "~condition", CONTRAST)
+    with pytest.raises(InputError, match="negative"):
+        size_factors(bad)
