@@ -385,6 +385,22 @@ def vst(counts: pd.DataFrame, *, n_cpus: int = 1, inference: Inference | object 
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         dds = _dds_class(inf)(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
                            size_factors_fit_type="ratio", inference=inf, quiet=True)
-        dds.vst(use_design=False, fit_type="parametric")
-    vals = np.asarray(dds.layers["vst_counts"], dtype=float).T
+        # = dds.vst(use_design=False, fit_type="parametric"), the transform in blocks of genes
+        dds.vst_fit_type = "parametric"
+        dds.vst_fit(use_design=False)
+        vals = _vst_parametric_blocks(dds.layers["normed_counts"], *dds.uns["vst_trend_coeffs"])
     return pd.DataFrame(vals, index=counts.index.copy(), columns=counts.columns.copy())
+
+
+def _vst_parametric_blocks(normed_counts: np.ndarray, a0, a1, block: int = 2048) -> np.ndarray:
+    """pydeseq2 0.5.4 ``vst_transform`` with a parametric trend (R DESeq2's
+    ``getVarianceStabilizedData``: log2((1 + a1 + 2 a0 q + 2 sqrt(a0 q (1 + a1 + a0 q))) / (4 a0)),
+    q the normalised count), the same element-wise expression evaluated for blocks of genes and
+    written genes x samples: the same values with block-sized temporaries (memory)."""
+    n, G = normed_counts.shape
+    out = np.empty((G, n))
+    for start in range(0, G, block):
+        q = normed_counts[:, start:start + block]
+        out[start:start + block] = np.log2(
+            (1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0)).T
+    return out
