@@ -259,3 +259,22 @@ def test_error_negative_integer_counts(fixture_counts, fixture_clinical):
         run_deseq(bad, fixture_clinical, "~condition", CONTRAST)
     with pytest.raises(InputError, match="negative"):
         size_factors(bad)
+
+
+def test_vst_blocks_equal_pydeseq2_vst(fixture_counts):
+    """mitoscore's vst (pydeseq2's fit, the transform in blocks of genes for memory) equals
+    pydeseq2's ``dds.vst(use_design=False, fit_type="parametric")`` exactly, for any block size."""
+    from mitoscore import de
+    from mitoscore.fastdeseq import FastDeseqDataSet
+
+    counts = fixture_counts.astype(np.int64)
+    meta = pd.DataFrame({"_all": pd.Categorical(["all"] * counts.shape[1])}, index=counts.columns)
+    dds = FastDeseqDataSet(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
+                           size_factors_fit_type="ratio", inference=make_inference("fast"), quiet=True)
+    dds.vst(use_design=False, fit_type="parametric")
+    ref = np.asarray(dds.layers["vst_counts"], dtype=float).T
+    np.testing.assert_array_equal(de.vst(fixture_counts).to_numpy(), ref)
+    a0, a1 = dds.uns["vst_trend_coeffs"]
+    for block in (1, 7, 5000):
+        np.testing.assert_array_equal(
+            de._vst_parametric_blocks(dds.layers["normed_counts"], a0, a1, block=block), ref)
