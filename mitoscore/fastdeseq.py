@@ -183,6 +183,13 @@ def _dlog_post(th, y, m, XX, p, prior_mean, prior_var, use_prior, cr_reg):
     return d
 
 
+def _block_genes(n_samples: int) -> int:
+    """Genes per block of the block-wise steps (start values, Cook's distances): about 2^21
+    entries (16 MiB per float temporary), at least 2048 genes, so small cohorts run in one
+    block (no per-block overhead) and large ones keep their temporaries small."""
+    return max(2048, (1 << 21) // max(int(n_samples), 1))
+
+
 class _Distinct:
     """The distinct counts of every gene (row of ``Yt``, genes x samples) with their
     multiplicities, so that sums over samples of a function of (count + r) -- lgamma and
@@ -458,8 +465,9 @@ class VectorizedInference(DefaultInference):
         return chunks, [fn(c) for c in chunks]
 
     # ------------------------------------------------------------------ start values
-    #: genes per block of the start-value steps (fit_rough/moments_dispersions; memory only)
-    gene_block = 2048
+    #: genes per block of the start-value steps (fit_rough/moments_dispersions; memory only;
+    #: None: about 2^21 matrix entries per block, see _block_genes)
+    gene_block: int | None = None
 
     @staticmethod
     def _gene_blocks(G: int, block: int = 2048) -> list[slice]:
@@ -484,7 +492,8 @@ class VectorizedInference(DefaultInference):
         y_hat = reg.predict(design_matrix)
         np.maximum(y_hat, 1, out=y_hat)
         alpha_rde = np.empty(normed_counts.shape[1])
-        for sl in self._gene_blocks(normed_counts.shape[1], self.gene_block):
+        for sl in self._gene_blocks(normed_counts.shape[1],
+                                    self.gene_block or _block_genes(normed_counts.shape[0])):
             yh = y_hat[:, sl]
             alpha_rde[sl] = (((normed_counts[:, sl] - yh) ** 2 - yh)
                              / ((num_samples - num_vars) * yh**2)).sum(axis=0)
@@ -493,7 +502,8 @@ class VectorizedInference(DefaultInference):
     def fit_moments_dispersions(self, normed_counts, size_factors):  # noqa: D102
         # pydeseq2's (R DESeq2 momentsDispEstimate: column means and variances) in blocks
         return np.concatenate([pd2utils.fit_moments_dispersions(normed_counts[:, sl], size_factors)
-                               for sl in self._gene_blocks(normed_counts.shape[1], self.gene_block)])
+                               for sl in self._gene_blocks(normed_counts.shape[1],
+                                                           self.gene_block or _block_genes(normed_counts.shape[0]))])
 
     # ------------------------------------------------------------------ lin_reg_mu
     def lin_reg_mu(self, counts, size_factors, design_matrix, min_mu):  # noqa: D102
@@ -928,7 +938,7 @@ class FastDeseqDataSet(DeseqDataSet):
             self.var.loc[self.var["non_zero"], "fitted_dispersions"] = self.disp_function(
                 self.var.loc[self.var["non_zero"], "_normed_means"])
 
-    def calculate_cooks(self, block: int = 2048) -> None:
+    def calculate_cooks(self, block: int | None = None) -> None:
         """pydeseq2 0.5.4's ``calculate_cooks`` (Cook's distances, R DESeq2 ``calculateCooksDistance``
         with ``robustMethodOfMomentsDisp``) computed for blocks of ``block`` genes: every step is
         per gene (element-wise, or down one gene's column: the trimmed means' sorts and column
@@ -942,6 +952,7 @@ class FastDeseqDataSet(DeseqDataSet):
         nz = np.flatnonzero(self.var["non_zero"].to_numpy(dtype=bool))
         mu, hat = self.obsm["_mu_LFC"], self.obsm["_hat_diagonals"]
         normed = self.layers["normed_counts"]
+        block = block or _block_genes(self.n_obs)
         # blocks of >= 2 genes: a one-column block would sum its column pairwise, not in order
         n_blocks = max(1, nz.size // block)
         cooks = np.full((self.n_obs, self.n_vars), np.nan)
