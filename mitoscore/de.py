@@ -85,6 +85,13 @@ def _check_counts(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.columns.has_duplicates:
         dup = counts.columns[counts.columns.duplicated()].unique()[:5].tolist()
         raise InputError(f"duplicated sample ids {dup}", fix="give every sample a unique id")
+    dtypes = set(counts.dtypes)
+    if len(dtypes) == 1 and np.issubdtype(next(iter(dtypes)), np.integer):
+        # integer columns (what the workflow's validated parquet holds): no NaN, no fraction;
+        # checked without the float and modulo copies of the matrix (memory at 1,000 x 20,000)
+        if any(bool((counts[c].to_numpy() < 0).any()) for c in counts.columns):
+            raise InputError("counts contain negative values", fix="provide raw (non-negative) read counts")
+        return counts if next(iter(dtypes)) == np.int64 else counts.astype(np.int64)
     values = counts.to_numpy()
     if not np.issubdtype(values.dtype, np.number):
         raise InputError("counts must be numeric", fix="remove annotation columns from the count matrix")
@@ -182,16 +189,20 @@ def _quiet():
 
 def build_dds(counts: pd.DataFrame, metadata: pd.DataFrame, design: str,
               contrast: tuple[str, str, str] | None = None, *, refit_cooks: bool = True,
-              n_cpus: int = 1, inference: Inference | object = "fast"):
+              n_cpus: int = 1, inference: Inference | object = "fast", low_memory: bool = False):
     """Create (unfitted) a pydeseq2 ``DeseqDataSet`` with the DESeq2-matching settings
-    (``DESeqDataSetFromMatrix``; parametric trend, ratio size factors)."""
+    (``DESeqDataSetFromMatrix``; parametric trend, ratio size factors). ``low_memory``:
+    pydeseq2 drops each intermediate samples x genes matrix once used (``_mu_hat`` after the
+    MAP dispersions, ``_mu_LFC``/``_hat_diagonals`` after Cook's distances, ``cooks`` after
+    the Cook's filter); the results are the same."""
     counts = _check_counts(counts)
     meta = _prepare_metadata(counts, metadata, design, contrast)
     inf = make_inference(inference, n_cpus)
     with _quiet():
         dds = _dds_class(inf)(counts=counts.T, metadata=meta, design=design,
                            refit_cooks=refit_cooks, fit_type="parametric",
-                           size_factors_fit_type="ratio", inference=inf, quiet=True)
+                           size_factors_fit_type="ratio", inference=inf, quiet=True,
+                           low_memory=low_memory)
     return dds
 
 
@@ -205,6 +216,7 @@ def fit_deseq(
     refit_cooks: bool = True,
     n_cpus: int = 1,
     inference: Inference | object = "fast",
+    low_memory: bool = False,
 ):
     """Fit the DESeq2 model: R ``DESeq(DESeqDataSetFromMatrix(counts, coldata, design))``
     (``refit_cooks=False`` <=> ``DESeq(..., minReplicatesForReplace=Inf)``).
@@ -213,9 +225,10 @@ def fit_deseq(
     dispersions in ``dds.var``, trend in ``dds.uns["trend_coeffs"]``). When ``contrast``
     is given its reference level is made the first factor level (R ``relevel``), so the
     coefficient ``f"{col}[T.{test}]"`` exists for :func:`deseq_results` shrinkage.
+    ``low_memory=True`` drops the intermediate matrices once used (see :func:`build_dds`).
     """
     dds = build_dds(counts, metadata, design, contrast, refit_cooks=refit_cooks,
-                    n_cpus=n_cpus, inference=inference)
+                    n_cpus=n_cpus, inference=inference, low_memory=low_memory)
     with _quiet(), warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         dds.deseq2()
@@ -332,7 +345,8 @@ def run_deseq(
     """
     contrast = tuple(contrast)
     dds = fit_deseq(counts, metadata, design, contrast, refit_cooks=refit_cooks,
-                    n_cpus=n_cpus, inference=inference)
+                    n_cpus=n_cpus, inference=inference, low_memory=True)
+    del dds.layers["normed_counts"]  # not read by the Wald test, filters or shrinkage
     return deseq_results(dds, contrast, alpha=alpha, cooks_filter=cooks_filter,
                          independent_filter=independent_filter, lfc_shrink=lfc_shrink)
 
@@ -371,6 +385,22 @@ def vst(counts: pd.DataFrame, *, n_cpus: int = 1, inference: Inference | object 
         warnings.filterwarnings("ignore", category=RuntimeWarning)
         dds = _dds_class(inf)(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
                            size_factors_fit_type="ratio", inference=inf, quiet=True)
-        dds.vst(use_design=False, fit_type="parametric")
-    vals = np.asarray(dds.layers["vst_counts"], dtype=float).T
+        # = dds.vst(use_design=False, fit_type="parametric"), the transform in blocks of genes
+        dds.vst_fit_type = "parametric"
+        dds.vst_fit(use_design=False)
+        vals = _vst_parametric_blocks(dds.layers["normed_counts"], *dds.uns["vst_trend_coeffs"])
     return pd.DataFrame(vals, index=counts.index.copy(), columns=counts.columns.copy())
+
+
+def _vst_parametric_blocks(normed_counts: np.ndarray, a0, a1, block: int = 2048) -> np.ndarray:
+    """pydeseq2 0.5.4 ``vst_transform`` with a parametric trend (R DESeq2's
+    ``getVarianceStabilizedData``: log2((1 + a1 + 2 a0 q + 2 sqrt(a0 q (1 + a1 + a0 q))) / (4 a0)),
+    q the normalised count), the same element-wise expression evaluated for blocks of genes and
+    written genes x samples: the same values with block-sized temporaries (memory)."""
+    n, G = normed_counts.shape
+    out = np.empty((G, n))
+    for start in range(0, G, block):
+        q = normed_counts[:, start:start + block]
+        out[start:start + block] = np.log2(
+            (1 + a1 + 2 * a0 * q + 2 * np.sqrt(a0 * q * (1 + a1 + a0 * q))) / (4 * a0)).T
+    return out

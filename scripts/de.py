@@ -19,7 +19,9 @@ def main(snakemake, log):
     if n_dropped:
         log.info("%d samples without a value for the design variables were left out of this contrast", n_dropped)
     design = "~" + " + ".join([*con.get("covariates", []), variable])
-    res = de.run_deseq(counts[meta.index], meta, design, (variable, con["test"], con["reference"]),
+    if not counts.columns.equals(meta.index):
+        counts = counts[meta.index]  # one samples' copy held, not two
+    res = de.run_deseq(counts, meta, design, (variable, con["test"], con["reference"]),
                        alpha=opts["alpha"], cooks_filter=opts["cooks_filter"],
                        independent_filter=opts["independent_filter"], refit_cooks=opts["refit_cooks"],
                        lfc_shrink=opts["lfc_shrink"], n_cpus=snakemake.threads, inference=opts["inference"])

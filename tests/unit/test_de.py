@@ -241,3 +241,40 @@ def test_error_non_integer_counts(fixture_counts, fixture_clinical):
 def test_error_bad_inference_name():
     with pytest.raises(ValueError, match="inference"):
         make_inference("slow")
+
+
+def test_run_deseq_low_memory_equals_full_fit(fixture_counts, fixture_clinical, dds_fast):
+    """run_deseq fits with pydeseq2's low_memory (intermediate matrices dropped) and drops the
+    normalised counts before the results: the table equals the one from the full fit exactly."""
+    full = deseq_results(dds_fast, CONTRAST)
+    low = run_deseq(fixture_counts, fixture_clinical, "~condition", CONTRAST)
+    assert int(dds_fast.var["replaced"].sum()) > 0  # the Cook's refit ran
+    pd.testing.assert_frame_equal(low, full, check_exact=True)
+
+
+def test_error_negative_integer_counts(fixture_counts, fixture_clinical):
+    bad = fixture_counts.copy()
+    bad.iloc[3, 2] = -1
+    with pytest.raises(InputError, match="negative"):
+        run_deseq(bad, fixture_clinical, "~condition", CONTRAST)
+    with pytest.raises(InputError, match="negative"):
+        size_factors(bad)
+
+
+def test_vst_blocks_equal_pydeseq2_vst(fixture_counts):
+    """mitoscore's vst (pydeseq2's fit, the transform in blocks of genes for memory) equals
+    pydeseq2's ``dds.vst(use_design=False, fit_type="parametric")`` exactly, for any block size."""
+    from mitoscore import de
+    from mitoscore.fastdeseq import FastDeseqDataSet
+
+    counts = fixture_counts.astype(np.int64)
+    meta = pd.DataFrame({"_all": pd.Categorical(["all"] * counts.shape[1])}, index=counts.columns)
+    dds = FastDeseqDataSet(counts=counts.T, metadata=meta, design="~1", fit_type="parametric",
+                           size_factors_fit_type="ratio", inference=make_inference("fast"), quiet=True)
+    dds.vst(use_design=False, fit_type="parametric")
+    ref = np.asarray(dds.layers["vst_counts"], dtype=float).T
+    np.testing.assert_array_equal(de.vst(fixture_counts).to_numpy(), ref)
+    a0, a1 = dds.uns["vst_trend_coeffs"]
+    for block in (1, 7, 5000):
+        np.testing.assert_array_equal(
+            de._vst_parametric_blocks(dds.layers["normed_counts"], a0, a1, block=block), ref)
