@@ -36,9 +36,11 @@ from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from ._lazy import lazy
 from .errors import InputError
+
+sparse = lazy("scipy.sparse")  # imported on first use (job start-up cost)
 
 __all__ = [
     "ssgsea", "ssgsea_es", "ssgsea_independent", "ssgsea_reference", "gsva_ranks",
