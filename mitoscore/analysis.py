@@ -15,11 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import power, predictive, response, scores, signatures, survival
-from . import maxstat as maxstat_mod
-from . import meta as meta_mod
+from . import scores, signatures, survival
+from ._lazy import lazy
 from .cox import aeq_times
 from .errors import InputError, ModelSkipped
+
+# imported on first use (job start-up: predictive evaluates a scipy.stats quantile at import)
+power, predictive, response = lazy("mitoscore.power"), lazy("mitoscore.predictive"), lazy("mitoscore.response")
+maxstat_mod, meta_mod = lazy("mitoscore.maxstat"), lazy("mitoscore.meta")
 
 log = logging.getLogger(__name__)
 

@@ -26,13 +26,15 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import survival
+from ._lazy import lazy
+
+stats = lazy("scipy.stats")  # imported on first use (job start-up cost)
 
 #: the stratum key of an unstratified model
 ALL = "(all)"
-Z975 = float(stats.norm.ppf(0.975))
+Z975 = 1.959963984540054  # = float(scipy.stats.norm.ppf(0.975)), written out: no scipy.stats at import
 
 
 def _arr(x, dtype=float) -> np.ndarray:

@@ -37,7 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from ._lazy import lazy
+
+stats = lazy("scipy.stats")  # imported on first use (job start-up cost)
 
 __all__ = ["EPS", "ITER_MAX", "MAX_STD_COEF", "CoxFit", "RiskSets", "aeq_times", "fit", "fit_many",
            "infinite_coef", "loglik"]

@@ -280,6 +280,34 @@ def leading_edge(weights: np.ndarray, positions: np.ndarray, es: float) -> np.nd
     return positions[positions >= int(np.argmin(res))][::-1]
 
 
+def _prerank_rs():
+    """``gseapy.gse.prerank_rs``, the compiled engine, loaded without running gseapy's
+    ``__init__`` (which imports its Enrichr client, plotting and scipy.stats: ~1.5 CPU s per
+    job). The same shared library gseapy loads (a later ``import gseapy`` loads its own copy,
+    as usual); any surprise in the package layout falls back to the ordinary import."""
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    mod = sys.modules.get("gseapy.gse") or _GSE.get("mod")
+    if mod is None:
+        try:
+            pkg = importlib.util.find_spec("gseapy")
+            path = next(os.path.join(d, "gse" + suf) for d in pkg.submodule_search_locations
+                        for suf in importlib.machinery.EXTENSION_SUFFIXES if os.path.isfile(os.path.join(d, "gse" + suf)))
+            spec = importlib.util.spec_from_file_location("gseapy.gse", path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+        except (ImportError, StopIteration, AttributeError, TypeError):
+            from gseapy import gse as mod
+        _GSE["mod"] = mod
+    return mod.prerank_rs
+
+
+_GSE: dict = {}  # the loaded engine (one per process)
+
+
 def observed_enrichment(ranking: pd.Series, sets: list[GeneSet], *, weight: float = 1.0, threads: int = 1,
                         chunk: int = 200) -> tuple[np.ndarray, list[list[str]]]:
     """Observed ES of every set from gseapy's engine, and its leading edge.
@@ -291,8 +319,7 @@ def observed_enrichment(ranking: pd.Series, sets: list[GeneSet], *, weight: floa
     rename genes). The hit ranks gseapy finds must be ours (else RuntimeError). The leading
     edge follows gseapy's rule (:func:`leading_edge`; tests compare it with
     ``gseapy.prerank``'s ``Lead_genes``). Returns ``(es, leading_edge_genes)``."""
-    from gseapy.gse import prerank_rs
-
+    prerank_rs = _prerank_rs()
     n = len(ranking)
     genes = ranking.index.astype(str).tolist()
     metric = ranking.to_numpy(float)

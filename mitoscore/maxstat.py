@@ -16,9 +16,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import norm
 
+from ._lazy import lazy
 from .errors import ModelSkipped
+
+norm = lazy("scipy.stats", "norm")  # imported on first use (job start-up cost)
 
 __all__ = ["logrank_scores", "maxstat_logrank", "p_lausen92", "p_lausen94"]
 

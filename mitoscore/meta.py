@@ -31,8 +31,11 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
-from scipy.stats import t as t_dist
+
+from ._lazy import lazy
+
+# imported on first use (job start-up cost)
+chi2, norm, t_dist = lazy("scipy.stats", "chi2"), lazy("scipy.stats", "norm"), lazy("scipy.stats", "t")
 
 __all__ = ["rma", "leave_one_out", "r_uniroot"]
 

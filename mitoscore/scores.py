@@ -36,9 +36,11 @@ from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from ._lazy import lazy
 from .errors import InputError
+
+sparse = lazy("scipy.sparse")  # imported on first use (job start-up cost)
 
 __all__ = [
     "ssgsea", "ssgsea_es", "ssgsea_independent", "ssgsea_reference", "gsva_ranks",
@@ -131,6 +133,27 @@ def _rank_block(xt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.put_along_axis(R, order, r_sorted, axis=1)
     np.put_along_axis(Q, order, q_sorted, axis=1)
     return R, Q
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ascending, tied values share the mean of their positions) down
+    each column of a finite genes x samples array: exactly ``scipy.stats.rankdata(x,
+    method="average", axis=0)`` (the ranks are half-integers, exact in floating point),
+    without importing scipy.stats (~1 CPU s per job)."""
+    xt = np.ascontiguousarray(np.asarray(x, dtype=float).T)
+    s, n = xt.shape
+    order = np.argsort(xt, axis=1, kind="stable")
+    xs = np.take_along_axis(xt, order, axis=1)
+    ar = np.broadcast_to(np.arange(n), (s, n))
+    newgrp = np.ones((s, n), dtype=bool)
+    newgrp[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    start = np.maximum.accumulate(np.where(newgrp, ar, 0), axis=1)   # 0-based first position of the tie group
+    endgrp = np.ones((s, n), dtype=bool)
+    endgrp[:, :-1] = newgrp[:, 1:]
+    end = np.minimum.accumulate(np.where(endgrp, ar, n - 1)[:, ::-1], axis=1)[:, ::-1]  # and its last
+    out = np.empty((s, n))
+    np.put_along_axis(out, order, (start + end + 2) / 2.0, axis=1)
+    return out.T
 
 
 def gsva_ranks(expr: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -296,12 +319,10 @@ def singscore(expr: pd.DataFrame, genes: Iterable[str]) -> pd.Series:
     k set genes present; the theoretical bounds are S_min = (k+1)/2 and
     S_max = (2N-k+1)/2; score = (S - S_min)/(S_max - S_min) - 0.5, in [-0.5, 0.5].
     """
-    from scipy.stats import rankdata
-
     x = _check_expr(expr)
     present = _present(expr, genes, "singscore gene set")
     n, k = x.shape[0], len(present)
-    ranks = rankdata(x, method="average", axis=0)
+    ranks = average_ranks(x)  # = scipy.stats.rankdata(x, method="average", axis=0)
     rows = expr.index.get_indexer(present)
     s = ranks[rows].mean(axis=0)
     lo, hi = (k + 1) / 2.0, (2 * n - k + 1) / 2.0

@@ -256,8 +256,10 @@ def random_gene_sets(universe: list[str], size: int, n: int, seed: int, *,
         return [arr[rng.choice(len(uni), size=size, replace=False)].tolist() for _ in range(n)]
 
     expr = pd.Series(expression, dtype=float)
-    uni = [g for g in uni if g in expr.index and np.isfinite(expr[g])]
-    target = [g for g in dict.fromkeys(match_to) if g in expr.index and np.isfinite(expr[g])]
+    # genes with a finite expression value (absent genes reindex to NaN), in universe order
+    uni = [g for g, v in zip(uni, expr.reindex(uni).to_numpy()) if np.isfinite(v)]
+    tgt = list(dict.fromkeys(match_to))
+    target = [g for g, v in zip(tgt, expr.reindex(tgt).to_numpy()) if np.isfinite(v)]
     if not target:
         raise InputError("none of the signature genes has an expression value to match on",
                          fix="pass the cohort's mean expression covering the signature genes")
@@ -275,13 +277,14 @@ def random_gene_sets(universe: list[str], size: int, n: int, seed: int, *,
     pools = [np.flatnonzero(ubin == b) for b in range(nb)]
     uarr = np.asarray(uni, dtype=object)
     need = np.bincount(tbin, minlength=nb)
+    nearest = [sorted(range(nb), key=lambda c: (abs(c - b), c)) for b in range(nb)]  # own bin, then nearest
     out = []
     for _ in range(n):
         chosen: list[np.ndarray] = []
         used = np.zeros(len(uni), dtype=bool)
         for b in np.flatnonzero(need):
             k = int(need[b])
-            for c in sorted(range(nb), key=lambda c: (abs(c - b), c)):  # own bin, then nearest
+            for c in nearest[b]:
                 if k == 0:
                     break
                 cand = pools[c][~used[pools[c]]]

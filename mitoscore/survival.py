@@ -29,11 +29,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import cox as cox_engine
+from ._lazy import lazy
 from .cox import aeq_times
 from .errors import ModelSkipped
+
+stats = lazy("scipy.stats")  # imported on first use (job start-up cost)
 
 __all__ = [
     "CoxResult",

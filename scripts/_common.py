@@ -43,9 +43,29 @@ def run(main, snakemake) -> None:
         main(snakemake, log)
         if prof is not None:
             prof()
+        log.info("job finished: %s", _usage())
     except Exception as exc:  # noqa: BLE001 - logged and re-raised
         log.error("%s failed: %s: %s", snakemake.rule, type(exc).__name__, exc)
         raise
+
+
+def _usage() -> str:
+    """CPU seconds (user + sys) of this job's process and its children since it started,
+    imports included, and its wall seconds: the per-job cost that Snakemake's sampled
+    ``benchmark:`` CPU column misses for short jobs (read by developers, not by the workflow)."""
+    import os
+    import resource
+
+    cpu = sum(getattr(resource.getrusage(w), f) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+              for f in ("ru_utime", "ru_stime"))
+    try:
+        with open(f"/proc/{os.getpid()}/stat") as fh:
+            start = int(fh.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime") as fh:
+            wall = f"{float(fh.read().split()[0]) - start:.2f}"
+    except (OSError, ValueError, IndexError):  # not Linux
+        wall = "NA"
+    return f"{cpu:.2f} CPU s (user+sys, imports included), {wall} wall s"
 
 
 def _profiler(snakemake):

@@ -238,6 +238,22 @@ def test_singscore_hand(small):
     assert sc2["s3"] == pytest.approx(0.5 / 3 - 0.5)
 
 
+@pytest.mark.parametrize("shape,levels", [((300, 25), 5), ((25, 300), 3), ((4, 1), 0), ((500, 40), 0)])
+def test_average_ranks_equal_scipy_rankdata_bit_for_bit(shape, levels):
+    """singscore's ranks (no scipy.stats import) = scipy.stats.rankdata(method="average",
+    axis=0), compared as bytes (tolerance 0): integer-valued data with many ties, continuous
+    data, one sample, -0.0 beside 0.0."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, levels, size=shape).astype(float) if levels else rng.normal(size=shape)
+    if levels:
+        x[x == 0] = np.where(rng.integers(0, 2, size=int((x == 0).sum())) == 1, -0.0, 0.0)
+    got, ref = S.average_ranks(x), rankdata(x, method="average", axis=0)
+    assert got.dtype == ref.dtype and got.shape == ref.shape
+    assert got.tobytes() == ref.tobytes()
+
+
 def test_mean_z_hand(small):
     # add a constant gene k: zero variance, so it is dropped
     df = small.copy()

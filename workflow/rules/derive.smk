@@ -19,6 +19,7 @@ rule derive_signature:
     benchmark:
         res("benchmarks/derive_{name}.tsv"),
     threads: 1
+    priority: 40
     resources:
         mem_mb=mem_mb(500, 20),
         runtime=runtime_min(5, 0.5),

@@ -31,7 +31,8 @@ rule gsea:
         res("logs/{cohort}/gsea_{contrast}.log"),
     benchmark:
         res("benchmarks/{cohort}/gsea_{contrast}.tsv"),
-    threads: 2
+    threads: 1
+    priority: 10
     resources:
         mem_mb=mem_mb(1500, 20),
         runtime=runtime_min(10, 1),
@@ -62,6 +63,7 @@ rule gsea_summary:
     benchmark:
         res("benchmarks/gsea_summary.tsv"),
     threads: 1
+    priority: 10
     resources:
         mem_mb=mem_mb(800, 5),
         runtime=runtime_min(5, 0.5),

@@ -21,6 +21,7 @@ rule validate_inputs:
     benchmark:
         res("benchmarks/{cohort}/validate_inputs.tsv"),
     threads: 1
+    priority: 50
     resources:
         mem_mb=mem_mb(1000, 12),
         runtime=runtime_min(5, 0.2),

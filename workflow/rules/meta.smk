@@ -32,6 +32,7 @@ rule summary:
     benchmark:
         res("benchmarks/summary.tsv"),
     threads: 1
+    priority: 10
     resources:
         mem_mb=mem_mb(800, 5),
         runtime=runtime_min(5, 0.5),

@@ -28,7 +28,7 @@ rule random_null:
         res("logs/{cohort}/random_null.log"),
     benchmark:
         res("benchmarks/{cohort}/random_null.tsv"),
-    threads: 2
+    threads: 1
     resources:
         mem_mb=mem_mb(1500, 20),
         runtime=runtime_min(10, 1),

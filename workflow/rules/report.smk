@@ -23,6 +23,7 @@ rule report:
     benchmark:
         res("benchmarks/report.tsv"),
     threads: 1
+    priority: 10
     resources:
         mem_mb=mem_mb(1500, 3),
         runtime=runtime_min(10, 0.2),

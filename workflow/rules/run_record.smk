@@ -20,6 +20,7 @@ rule run_record:
     log:
         res("logs/run_record.log"),
     threads: 1
+    priority: 10
     resources:
         mem_mb=mem_mb(800, 0.01),
         runtime=runtime_min(10, 0.01),

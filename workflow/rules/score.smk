@@ -28,6 +28,7 @@ rule score:
     benchmark:
         res("benchmarks/{cohort}/score.tsv"),
     threads: 1
+    priority: 30
     resources:
         mem_mb=mem_mb(1000, 10),
         runtime=runtime_min(5, 0.2),
@@ -62,6 +63,7 @@ rule signature_groups:
     benchmark:
         res("benchmarks/{cohort}/signature_groups_{signature}.tsv"),
     threads: 1
+    priority: 40
     resources:
         mem_mb=mem_mb(1000, 10),
         runtime=runtime_min(5, 0.2),

@@ -58,6 +58,7 @@ rule survival:
     benchmark:
         res("benchmarks/{cohort}/survival.tsv"),
     threads: 1
+    priority: 20
     resources:
         mem_mb=mem_mb(1000, 20),
         runtime=runtime_min(10, 2),
