@@ -729,8 +729,8 @@ def write_markdown(path: Path, info: dict, quick: bool) -> None:
     lines += ["", "## Differential expression", ""]
     lines += ["Compute time excludes reading the input (as the oracle's R timings). R is given the same 2 cores the "
               "way DESeq2 documents it: `DESeq(dds, parallel = TRUE, BPPARAM = MulticoreParam(2))` and `results(..., "
-              "parallel = TRUE)`; the serial row is R's default. mitoscore runs with 2 threads (`n_cpus=2`, the DE "
-              "rule's `threads: 2`). Target: at most 0.25x R's 2-core time with identical results (log2FC within "
+              "parallel = TRUE)`; the serial row is R's default. mitoscore's DE function is given 2 threads here (`n_cpus=2`; "
+              "in the workflow the `de` rule declares `threads: 1`, two DE jobs side by side). Target: at most 0.25x R's 2-core time with identical results (log2FC within "
               "1e-4 of R, the same padj<0.1 set and NA pattern)."]
     lines += table("de", ["task", "n_genes", "n_samples", "compute_s", "wall_s", "peak_rss_mib", "n_sig", "note", *when],
                    ["task", "genes", "samples", "compute s", "wall s", "peak MiB", "padj<0.1", "agreement", *when_h])

@@ -31,15 +31,17 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import response, survival
+from ._lazy import lazy
 from .errors import ModelSkipped
+
+stats = lazy("scipy.stats")  # imported on first use (job start-up cost, mitoscore/_lazy.py)
 
 __all__ = ["rcs_knots", "rcs_basis", "rcs_names", "two_arm_data", "contrast_interaction",
            "treatment_effect", "logistic_interaction", "score_grid"]
 
-_Z975 = stats.norm.ppf(0.975)
+_Z975 = 1.959963984540054  # = float(scipy.stats.norm.ppf(0.975)), written out: no scipy.stats at import
 
 
 # =========================================================================== splines

@@ -27,6 +27,7 @@ rule de:
     # share a 2-core node; memory: peak RSS 1.6 GiB at 1,000 samples x 20,000 genes (31.6 MB
     # of input), 0.55 GiB for the demo cohorts (4.9 MB)
     threads: 1
+    priority: 40
     resources:
         mem_mb=mem_mb(500, 42),
         runtime=runtime_min(15, 2),

@@ -17,6 +17,7 @@ rule normalise:
     # one core (the VST's dispersion fit is mostly serial); memory: peak RSS 1.45 GiB at 1,000
     # samples x 20,000 genes (31.6 MB of input), 0.5 GiB for the demo cohorts (4.9 MB)
     threads: 1
+    priority: 50
     resources:
         mem_mb=mem_mb(450, 36),
         runtime=runtime_min(10, 1),
