@@ -134,5 +134,6 @@ def test_figure_panels_match_the_table(fixture_run):
         assert f"|z| = {abs(r.observed_z):.2f}; percentile {r.percentile_abs_z:.1f}" in legend[1]
         assert fmt.p_text(r.empirical_p, "empirical p") in legend[1]
         hist = [a for a in fig.axes if a.get_title(loc="left") == title][0]
-        n_drawn = sum(p.get_height() for p in hist.patches)
+        # the bars are drawn as one compound patch per group (plots._bars); read their heights back
+        n_drawn = sum(plots.bar_heights(p).sum() for p in hist.patches)
         assert n_drawn == r.n_valid  # the panel shows this signature's own valid draws only
