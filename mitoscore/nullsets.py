@@ -99,24 +99,38 @@ def random_null(expr: pd.DataFrame, clinical: pd.DataFrame, observed_cox: pd.Dat
                 rec["note"] = (rec["note"] + "; " if rec["note"] else "") + "no valid random draw"
         summ.append(rec)
 
+    # draw every signature's random sets first (each from its own seed), then score the ssGSEA
+    # signatures' sets in ONE pass: the per-sample ranks are computed once, and each set's
+    # per-set normalised score depends on that set alone (ssgsea_independent), so the values are
+    # those of one call per signature
+    plan = []
     for i, (name, sig) in enumerate(sigs.items()):
         present = [g for g in sig.genes if g in expr.index]
         if not present or n_sets <= 0:
             continue
         kind = "weighted_sum" if sig.weights else "ssgsea"
         if events < min_events:
-            summarise(name, kind, len(present), None)
+            plan.append((name, kind, present, sig, None))
             continue
         sets = sig_mod.random_gene_sets(universe, len(present), n_sets, seed + i,
                                         match_to=present if match_expression else None,
                                         expression=mean_expr if match_expression else None)
+        plan.append((name, kind, present, sig, sets))
+    named = {f"{j}:R{k:05d}": s for j, (_, kind, _, _, sets) in enumerate(plan)
+             if kind == "ssgsea" and sets is not None for k, s in enumerate(sets)}
+    norm_all = scores_mod.ssgsea_independent(expr, named, alpha=alpha, threads=threads)[0] if named else None
+    for j, (name, kind, present, sig, sets) in enumerate(plan):
+        if sets is None:
+            summarise(name, kind, len(present), None)
+            continue
         if sig.weights:  # weighted score: same weights on random genes
             w = np.array([sig.weights[g] for g in present])
             mats = np.stack([expr.loc[s].to_numpy(float).T @ w for s in sets], axis=1)
             X = pd.DataFrame(mats, index=expr.columns)
         else:
-            named = {f"R{k:05d}": s for k, s in enumerate(sets)}
-            norm, _ = scores_mod.ssgsea_independent(expr, named, alpha=alpha, threads=threads)
+            ids = [f"R{k:05d}" for k in range(len(sets))]
+            norm = pd.DataFrame(norm_all.loc[[f"{j}:{r}" for r in ids]].to_numpy(), index=pd.Index(ids, name="gene_set"),
+                                columns=norm_all.columns)
             X = norm.T
         fit = _fit_null(name, kind, len(present), X, t, e)
         rows.append(fit)

@@ -254,6 +254,29 @@ def test_average_ranks_equal_scipy_rankdata_bit_for_bit(shape, levels):
     assert got.tobytes() == ref.tobytes()
 
 
+@pytest.mark.parametrize("shape,levels", [((300, 25), 5), ((25, 300), 3), ((4, 1), 0), ((500, 40), 0), ((50, 7), 1)])
+def test_average_ranks_of_rows_equal_full_ranks_bit_for_bit(shape, levels):
+    """The set-rows-only ranks singscore uses = rows of average_ranks (= scipy's rankdata), as
+    bytes (tolerance 0), on tied (incl. all-equal, -0.0 beside 0.0), continuous and one-sample
+    data, with repeated and unordered rows; and singscore equals its definition on full ranks."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(0, levels, size=shape).astype(float) if levels else rng.normal(size=shape)
+    if levels:
+        x[x == 0] = np.where(rng.integers(0, 2, size=int((x == 0).sum())) == 1, -0.0, 0.0)
+    rows = rng.choice(shape[0], size=min(shape[0], 9), replace=False)[::-1]
+    rows = np.concatenate([rows, rows[:1]])
+    got, ref = S.average_ranks_of_rows(x, rows), S.average_ranks(x)[rows]
+    assert got.shape == ref.shape and got.flags.c_contiguous
+    assert got.tobytes() == ref.tobytes()
+    df = pd.DataFrame(x, index=[f"g{i}" for i in range(shape[0])], columns=[f"s{j}" for j in range(shape[1])])
+    genes = [f"g{i}" for i in dict.fromkeys(rows.tolist())]
+    n, k = shape[0], len(genes)
+    s_full = S.average_ranks(x)[df.index.get_indexer(genes)].mean(axis=0)
+    lo, hi = (k + 1) / 2.0, (2 * n - k + 1) / 2.0
+    expect = (s_full - lo) / (hi - lo) - 0.5 if hi != lo else np.full(shape[1], np.nan)
+    assert S.singscore(df, genes).to_numpy().tobytes() == expect.tobytes()
+
+
 def test_mean_z_hand(small):
     # add a constant gene k: zero variance, so it is dropped
     df = small.copy()
