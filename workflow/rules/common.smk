@@ -25,6 +25,16 @@ from mitoscore.config import (
 from mitoscore.inputs import count_input_files
 from mitoscore.runrecord import workflow_files
 from mitoscore.report.inputs import report_inputs as _report_inputs
+from mitoscore.smkpatch import single_reevaluation_timer
+
+# Snakemake 9's scheduler starts a new wake-up timer on every pass of its loop, so its CPU grows
+# with the square of the number of jobs; keep one timer pending (mitoscore/smkpatch.py)
+try:
+    from snakemake.scheduling.job_scheduler import JobScheduler as _JobScheduler
+except ImportError:  # another Snakemake layout: nothing to patch
+    _JobScheduler = None
+if _JobScheduler is not None:
+    single_reevaluation_timer(_JobScheduler)
 
 # Pre-flight: config schema, cohort sheet, cross-references, signatures, reporting items
 # and (in the main process) every cohort's clinical table, codings, levels, units,
