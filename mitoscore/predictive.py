@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import response, survival
+from .calibration import Z975 as _Z975  # the one written-out normal 97.5% quantile
 from ._lazy import lazy
 from .errors import ModelSkipped
 
@@ -41,7 +42,6 @@ stats = lazy("scipy.stats")  # imported on first use (job start-up cost, mitosco
 __all__ = ["rcs_knots", "rcs_basis", "rcs_names", "two_arm_data", "contrast_interaction",
            "treatment_effect", "logistic_interaction", "score_grid"]
 
-_Z975 = 1.959963984540054  # = float(scipy.stats.norm.ppf(0.975)), written out: no scipy.stats at import
 
 
 # =========================================================================== splines

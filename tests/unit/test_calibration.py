@@ -194,3 +194,14 @@ def test_citl_slope_and_groups_edge_cases():
     assert C.n_calibration_groups(85, 5, 10) == 5
     assert C.n_calibration_groups(35, 5, 10) == 3
     assert C.n_calibration_groups(15, 5, 10) == 1
+
+
+def test_written_out_normal_quantile_is_scipys():
+    """calibration.Z975 (written out so that no job imports scipy.stats for it; predictive uses
+    the same constant) is float(scipy.stats.norm.ppf(0.975)) bit for bit."""
+    from scipy.stats import norm
+
+    from mitoscore import calibration, predictive
+
+    assert calibration.Z975 == float(norm.ppf(0.975))
+    assert predictive._Z975 is calibration.Z975
