@@ -8,13 +8,6 @@ def main(snakemake, log):
     from mitoscore.config import parse_list, parse_mapping
     from mitoscore.io import read_tsv, write_tsv
 
-    # the rule holds one core (threads: 1): a multi-threaded BLAS only adds spinning threads to the
-    # bootstrap's matrix products (measured: 31.8 -> 26.2 CPU s at 1,000 patients)
-    try:
-        from threadpoolctl import threadpool_limits  # dependency of scikit-learn/pydeseq2
-        threadpool_limits(limits=1, user_api="blas")
-    except Exception:  # noqa: BLE001 - a speed-up only
-        log.info("threadpoolctl not available: BLAS threads not limited")
     row = snakemake.params.cohort
     s = snakemake.params.survival
     scores = read_tsv(snakemake.input.scores, dtype={"sample": str})
